@@ -1,0 +1,53 @@
+"""Public data: the file registry with its checks, and one loader per file."""
+
+from optimizer.datasets.loaders import (
+    load_ba_load_mw,
+    load_ba_load_raw_long,
+    load_ba_points,
+    load_ba_polygons,
+    load_backbone_topologies,
+    load_counties,
+    load_county_ba,
+    load_datacenters,
+    load_interconnection_queue,
+    load_metros,
+    load_nation,
+    load_power_plants,
+    load_reeds_interfaces,
+    load_reeds_membership,
+    load_reeds_zones,
+    load_states,
+    load_transmission_lines,
+)
+from optimizer.datasets.registry import (
+    REGISTRY,
+    DataFile,
+    check_all,
+    check_file,
+    resolve_data_dir,
+)
+
+__all__ = [
+    "REGISTRY",
+    "DataFile",
+    "check_all",
+    "check_file",
+    "resolve_data_dir",
+    "load_ba_load_mw",
+    "load_ba_load_raw_long",
+    "load_ba_points",
+    "load_ba_polygons",
+    "load_backbone_topologies",
+    "load_counties",
+    "load_county_ba",
+    "load_datacenters",
+    "load_interconnection_queue",
+    "load_metros",
+    "load_nation",
+    "load_power_plants",
+    "load_reeds_interfaces",
+    "load_reeds_membership",
+    "load_reeds_zones",
+    "load_states",
+    "load_transmission_lines",
+]

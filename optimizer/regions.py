@@ -1,0 +1,27 @@
+"""Reference facts about balancing authorities that we author ourselves (``data/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.errors import InputError
+
+PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+"""The project's own small tables (``data/`` in the repository), next to the package."""
+
+
+def ba_utc_offsets_h(path: Path | None = None) -> dict[str, int]:
+    """Standard-time UTC offset (hours, no daylight saving) per BA code.
+
+    Read from ``data/ba_timezones.csv`` (columns ``ba, utc_offset_standard_h, time_zone,
+    basis``): the time zone that holds most of each BA's load.
+    """
+    path = path or PROJECT_DATA_DIR / "ba_timezones.csv"
+    table = pd.read_csv(path)
+    bad = table[~table["utc_offset_standard_h"].between(-12, 14)]
+    if not bad.empty:
+        row = bad.index[0] + 2  # header is line 1
+        raise InputError(f"{path}: line {row}, field utc_offset_standard_h: not a UTC offset")
+    return dict(zip(table["ba"], table["utc_offset_standard_h"].astype(int), strict=True))
