@@ -82,6 +82,58 @@ def _cmd_headroom(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scenario_schema(args: argparse.Namespace) -> int:
+    from optimizer.scenario import schema_text
+
+    print(schema_text())
+    return 0
+
+
+def _cmd_scenario_check(args: argparse.Namespace) -> int:
+    from optimizer.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.dir, args.overrides, args.override_files)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem)
+        n = len(exc.problems)
+        print(f"{n} problem{'s' if n != 1 else ''} in scenario {args.dir}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    for warning in scenario.warnings:
+        print(f"warning: {warning}")
+    print(f"OK: {scenario.summary()}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from optimizer.run import run_scenario, solver_options
+    from optimizer.scenario import load_scenario
+
+    scenario = load_scenario(args.dir, args.overrides, args.override_files)
+    for warning in scenario.warnings:
+        print(f"warning: {warning}")
+    chosen = {
+        "time_limit_s": args.time_limit,
+        "mip_rel_gap": args.gap,
+        "threads": args.threads,
+    }
+    options = solver_options(
+        scenario,
+        log_to_console=not args.quiet,
+        **{key: value for key, value in chosen.items() if value is not None},
+    )
+    results = run_scenario(scenario, options, progress=None if args.quiet else print)
+    results.save(args.out)
+    print(results.describe())
+    print(f"wrote {args.out}")
+    if results.summary["status"] == "infeasible":
+        print(f"dcsite: error: scenario {args.dir} is infeasible; {results.summary['explanation']}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USER_ERROR
+    return 0 if results.summary["has_solution"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dcsite`` and its subcommands."""
     common = argparse.ArgumentParser(add_help=False)
@@ -96,6 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    overrides = argparse.ArgumentParser(add_help=False)
+    overrides.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a setting, e.g. training.target_mw=500 (repeatable)",
+    )
+    overrides.add_argument(
+        "--override-file",
+        dest="override_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML file merged over scenario.yaml before --set (repeatable)",
+    )
 
     data = sub.add_parser("data", help="the public data files")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -114,6 +183,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     head.add_argument("--out", required=True, help="output folder")
     head.set_defaults(func=_cmd_headroom)
+
+    scen = sub.add_parser("scenario", help="scenario folders: schema and checks")
+    scen_sub = scen.add_subparsers(dest="scenario_command", required=True)
+    schema = scen_sub.add_parser("schema", help="every setting and table column, with units")
+    schema.set_defaults(func=_cmd_scenario_schema)
+    scen_check = scen_sub.add_parser(
+        "check", parents=[overrides], help="list every problem of a scenario folder"
+    )
+    scen_check.add_argument("dir", help="scenario folder (scenario.yaml and CSV tables)")
+    scen_check.set_defaults(func=_cmd_scenario_check)
+
+    run = sub.add_parser(
+        "run", parents=[common, overrides], help="solve a scenario and write its run folder"
+    )
+    run.add_argument("dir", help="scenario folder (scenario.yaml and CSV tables)")
+    run.add_argument("--out", required=True, help="run folder to write (replaced atomically)")
+    run.add_argument("--time-limit", type=float, default=None, help="solver time limit in s")
+    run.add_argument("--gap", type=float, default=None, help="relative MIP gap, e.g. 0.01")
+    run.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    run.add_argument("--quiet", action="store_true", help="no HiGHS log, only the summary")
+    run.set_defaults(func=_cmd_run)
     return parser
 
 

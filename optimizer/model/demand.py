@@ -1,0 +1,46 @@
+"""Inference demand: metros served over admissible site-metro pairs, or unserved at a penalty.
+
+Sets: metros M, admissible pairs A (round-trip latency within the metro's limit), edge sites S_e.
+
+Variables
+    ``serve_mw[s, m] >= 0``, (s, m) in A: peak inference IT MW of metro m served at site s;
+    ``unserved_mw[m] >= 0``: peak inference IT MW of metro m not served.
+
+Expression
+    ``edge_served_mw[s] = sum_{m: (s, m) in A} serve_mw[s, m]``; the hourly inference IT load
+    at site s is ``inference_profile[t] * edge_served_mw[s]``.
+
+Constraints
+    ``demand_balance[m]``:   sum_{s: (s, m) in A} serve_mw[s, m] + unserved_mw[m] = inference_demand_mw[m]
+    ``demand_module_cap[s]``: edge_served_mw[s] <= module_mw * edge_modules[s]
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.sets import ModelData
+
+
+def add_demand(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add the serve and unserved variables, demand balance and module capacity to ``m``."""
+    m.serve_mw = pyo.Var(
+        m.pairs, domain=pyo.NonNegativeReals, bounds=lambda _, s, mm: (0, d.inference_demand_mw[mm])
+    )
+    m.unserved_mw = pyo.Var(
+        m.metros, domain=pyo.NonNegativeReals, bounds=lambda _, mm: (0, d.inference_demand_mw[mm])
+    )
+    m.edge_served_mw = pyo.Expression(
+        m.edge_sites, rule=lambda m, s: sum(m.serve_mw[s, mm] for mm in d.pairs_of_site[s])
+    )
+    m.demand_balance = pyo.Constraint(
+        m.metros,
+        rule=lambda m, mm: (
+            sum(m.serve_mw[s, mm] for s in d.pairs_of_metro[mm]) + m.unserved_mw[mm]
+            == d.inference_demand_mw[mm]
+        ),
+    )
+    m.demand_module_cap = pyo.Constraint(
+        [s for s in d.edge_sites if d.pairs_of_site[s]],
+        rule=lambda m, s: m.edge_served_mw[s] <= d.module_mw * m.edge_modules[s],
+    )

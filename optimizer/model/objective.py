@@ -1,0 +1,129 @@
+"""Objective: total annualized cost (USD per year), as a sum of named cost terms.
+
+Capital costs are annualized with the capital recovery factor
+``crf(r, n) = r (1 + r)^n / ((1 + r)^n - 1)`` at the scenario's cost of capital r (given, or
+derived from the financing mix) and each asset's lifetime n.
+
+Site terms (``site_cost_usd[s, term]``, summed over sites into ``cost_usd[term]``)
+    ``campus_capex``:       crf_campus * campus_capex_usd_per_mw * sum_s campus_mw[s]
+    ``edge_capex``:         crf_edge * edge_capex_usd_per_mw * sum_s edge_mw[s]
+    ``storage_capex``:      crf_storage * (storage_energy_capex_usd_per_mwh * sum_s storage_energy_mwh[s]
+                                           + storage_power_capex_usd_per_mw * sum_s storage_power_mw[s])
+    ``interconnect_capex``: crf_interconnect * interconnect_upgrade_capex_usd_per_mw
+                            * sum_s interconnect_upgrade_mw[s]
+    ``energy``:             sum_{s,t} weight_h[t] * price_usd_per_mwh[region(s), t] * grid_import_mw[s, t]
+    ``curtailment``:        curtailment_cost_usd_per_mwh * sum_{s,t} weight_h[t] * curtailed_mw[s, t]
+    ``time_to_power``:      delay_cost_usd_per_mw_year * sum_s time_to_power_years[s]
+                            * (crf_campus * campus_mw[s] + crf_edge * edge_mw[s])
+                            (the one-off cost of waiting for power, annualized like the asset)
+
+System terms (``cost_usd[term]``)
+    ``firm_capacity``:      sum_r firm_capacity_usd_per_mw_year[r] * firm_capacity_mw[r]
+    ``unserved``:           unserved_penalty_usd_per_mwh * (sum_t weight_h[t] * inference_profile[t])
+                            * sum_m unserved_mw[m]
+
+Objective ``total_cost_usd``: minimize sum of the terms.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.sets import ModelData
+
+SITE_COST_TERMS = (
+    "campus_capex",
+    "edge_capex",
+    "storage_capex",
+    "interconnect_capex",
+    "energy",
+    "curtailment",
+    "time_to_power",
+)
+COST_TERMS = (*SITE_COST_TERMS, "firm_capacity", "unserved")
+
+
+def _site_terms(d: ModelData) -> list[tuple[str, str]]:
+    campus, edge, storage = set(d.campus_sites), set(d.edge_sites), set(d.storage_sites)
+    applies = {
+        "campus_capex": campus,
+        "edge_capex": edge,
+        "storage_capex": storage,
+        "curtailment": campus,
+        "time_to_power": campus | edge,
+    }
+    return [
+        (s, name)
+        for s in d.sites
+        for name in SITE_COST_TERMS
+        if name not in applies or s in applies[name]
+    ]
+
+
+def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add per-site costs ``site_cost_usd[s, term]``, the totals ``cost_usd[term]`` and the
+    objective ``total_cost_usd``. Site terms are defined once, at the site, and summed."""
+    c, crf = d.costs, d.crf
+    campus, edge = set(d.campus_sites), set(d.edge_sites)
+
+    def site_term(m, s, name):
+        if name == "campus_capex":
+            return crf["campus"] * c["campus_capex_usd_per_mw"] * m.campus_mw[s]
+        if name == "edge_capex":
+            return crf["edge"] * c["edge_capex_usd_per_mw"] * m.edge_mw[s]
+        if name == "storage_capex":
+            return crf["storage"] * (
+                c["storage_energy_capex_usd_per_mwh"] * m.storage_energy_mwh[s]
+                + c["storage_power_capex_usd_per_mw"] * m.storage_power_mw[s]
+            )
+        if name == "interconnect_capex":
+            return (
+                crf["interconnect"]
+                * c["interconnect_upgrade_capex_usd_per_mw"]
+                * m.interconnect_upgrade_mw[s]
+            )
+        if name == "energy":
+            r = d.site_region[s]
+            return sum(
+                d.weight_h[t] * d.price_usd_per_mwh[r, t] * m.grid_import_mw[s, t]
+                for t in d.timesteps
+            )
+        if name == "curtailment":
+            return d.curtailment_cost_usd_per_mwh * sum(
+                d.weight_h[t] * m.curtailed_mw[s, t] for t in d.timesteps
+            )
+        if name == "time_to_power":
+            per_mw_year = c["delay_cost_usd_per_mw_year"] * d.time_to_power_years[s]
+            mw = (crf["campus"] * m.campus_mw[s] if s in campus else 0) + (
+                crf["edge"] * m.edge_mw[s] if s in edge else 0
+            )
+            return per_mw_year * mw
+        raise KeyError(name)
+
+    site_terms = _site_terms(d)
+    m.site_cost_index = pyo.Set(initialize=site_terms, dimen=2, ordered=True)
+    m.site_cost_usd = pyo.Expression(m.site_cost_index, rule=site_term)
+    sites_of_term: dict[str, list[str]] = {name: [] for name in SITE_COST_TERMS}
+    for s, name in site_terms:
+        sites_of_term[name].append(s)
+
+    def term(m, name):
+        if name in sites_of_term:
+            return sum(m.site_cost_usd[s, name] for s in sites_of_term[name])
+        if name == "firm_capacity":
+            return sum(
+                d.firm_capacity_usd_per_mw_year[r] * m.firm_capacity_mw[r] for r in m.regions
+            )
+        if name == "unserved":
+            return (
+                d.unserved_penalty_usd_per_mwh
+                * d.inference_energy_h
+                * sum(m.unserved_mw[mm] for mm in m.metros)
+            )
+        raise KeyError(name)
+
+    m.cost_terms = pyo.Set(initialize=COST_TERMS, ordered=True)
+    m.cost_usd = pyo.Expression(m.cost_terms, rule=term)
+    m.total_cost_usd = pyo.Objective(
+        expr=sum(m.cost_usd[k] for k in COST_TERMS), sense=pyo.minimize
+    )

@@ -1,0 +1,207 @@
+"""Sets and parameters of the siting model, as plain Python lists and dicts.
+
+Built once from a validated :class:`~optimizer.scenario.Scenario`; every constraint module reads
+from here and never scans pairs it does not need (PERFORMANCE.md: data as lists and dicts, not
+Params; sparse index sets with precomputed neighbour lists).
+
+Sets
+    ``sites`` S; ``campus_sites`` (campus allowed), ``edge_sites`` (edge allowed),
+    ``storage_sites`` (storage allowed); ``regions`` R with ``sites_in_region[r]``;
+    ``metros`` M; ``blocks`` K (campus sizes); ``timesteps`` T in order, grouped in
+    ``periods`` with ``prev_timestep[t]`` cyclic within each period; ``pairs`` A: admissible
+    (site, metro) pairs, with ``pairs_of_metro[m]`` and ``pairs_of_site[s]``.
+
+Parameters (units in names) are dicts keyed by the set elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from optimizer.scenario import Scenario
+
+
+def capital_recovery_factor(rate: float, lifetime_years: float) -> float:
+    """Annuity factor turning an overnight cost into equal yearly payments: r(1+r)^n/((1+r)^n-1)."""
+    if rate == 0:
+        return 1.0 / lifetime_years
+    growth = (1.0 + rate) ** lifetime_years
+    return rate * growth / (growth - 1.0)
+
+
+@dataclass
+class ModelData:
+    """Everything the Pyomo model needs, derived from a scenario."""
+
+    sites: list[str]
+    campus_sites: list[str]
+    edge_sites: list[str]
+    storage_sites: list[str]
+    regions: list[str]
+    metros: list[str]
+    blocks: list[int]
+    timesteps: list[str]
+    periods: dict[str, list[str]]
+    prev_timestep: dict[str, str]
+    pairs: list[tuple[str, str]]
+    pairs_of_metro: dict[str, list[str]]
+    pairs_of_site: dict[str, list[str]]
+    site_region: dict[str, str]
+    sites_in_region: dict[str, list[str]]
+    # parameters
+    block_mw: dict[int, float]
+    training_target_mw: float
+    curtailment_budget_frac: float
+    module_mw: float
+    interconnect_mw: dict[str, float]
+    interconnect_upgrade_max_mw: dict[str, float]
+    site_max_mw: dict[str, float]
+    pue: dict[str, float]
+    time_to_power_years: dict[str, float]
+    inference_demand_mw: dict[str, float]
+    latency_ms: dict[tuple[str, str], float]
+    headroom_share: dict[str, float]
+    headroom_mw: dict[tuple[str, str], float]
+    price_usd_per_mwh: dict[tuple[str, str], float]
+    firm_capacity_usd_per_mw_year: dict[str, float]
+    duration_h: dict[str, float]
+    weight_h: dict[str, float]
+    inference_profile: dict[str, float]
+    charge_efficiency: float
+    discharge_efficiency: float
+    max_energy_mwh_per_site: float | None
+    # annualized cost coefficients
+    wacc: float
+    crf: dict[str, float]
+    costs: dict[str, float]
+    curtailment_cost_usd_per_mwh: float
+    unserved_penalty_usd_per_mwh: float
+
+    @property
+    def hours_per_year(self) -> float:
+        """Hours of the year the time steps stand for (sum of weights)."""
+        return sum(self.weight_h.values())
+
+    @property
+    def inference_energy_h(self) -> float:
+        """Equivalent full-load hours of inference per year: sum of weight x profile."""
+        return sum(self.weight_h[t] * self.inference_profile[t] for t in self.timesteps)
+
+
+def model_data(scenario: Scenario) -> ModelData:
+    """Derive the model's sets and parameters from a validated scenario."""
+    cfg = scenario.config
+    sites_df = scenario.sites
+    sites = sites_df["site"].tolist()
+    campus_sites = sites_df.loc[sites_df["campus_allowed"], "site"].tolist()
+    edge_sites = sites_df.loc[sites_df["edge_allowed"], "site"].tolist()
+    storage_sites = sites_df.loc[sites_df["storage_allowed"], "site"].tolist()
+    site_region = dict(zip(sites_df["site"], sites_df["region"], strict=True))
+    regions = scenario.regions["region"].tolist()
+    sites_in_region: dict[str, list[str]] = {r: [] for r in regions}
+    for s in sites:
+        sites_in_region[site_region[s]].append(s)
+
+    ts = scenario.timesteps
+    timesteps = ts["timestep"].tolist()
+    periods: dict[str, list[str]] = {}
+    for t, p in zip(ts["timestep"], ts["period"], strict=True):
+        periods.setdefault(p, []).append(t)
+    prev_timestep = {
+        steps[i]: steps[i - 1] for steps in periods.values() for i in range(len(steps))
+    }
+
+    edge_set = set(edge_sites)
+    lat = scenario.latency
+    lat = lat[lat["site"].isin(edge_set)]
+    pairs = list(zip(lat["site"], lat["metro"], strict=True))
+    metros = scenario.metros["metro"].tolist()
+    pairs_of_metro: dict[str, list[str]] = {m: [] for m in metros}
+    pairs_of_site: dict[str, list[str]] = {s: [] for s in edge_sites}
+    for s, m in pairs:
+        pairs_of_metro[m].append(s)
+        pairs_of_site[s].append(m)
+
+    fin = cfg.finance
+    wacc = fin.wacc()
+    crf = {
+        "campus": capital_recovery_factor(wacc, fin.campus_lifetime_years),
+        "edge": capital_recovery_factor(wacc, fin.edge_lifetime_years),
+        "storage": capital_recovery_factor(wacc, fin.storage_lifetime_years),
+        "interconnect": capital_recovery_factor(wacc, fin.interconnect_lifetime_years),
+    }
+    regions_df = scenario.regions.set_index("region")
+
+    def column(frame, key, value):
+        return dict(zip(frame[key], frame[value].astype(float), strict=True))
+
+    return ModelData(
+        sites=sites,
+        campus_sites=campus_sites,
+        edge_sites=edge_sites,
+        storage_sites=storage_sites,
+        regions=regions,
+        metros=metros,
+        blocks=list(range(len(cfg.training.campus_blocks_mw))),
+        timesteps=timesteps,
+        periods=periods,
+        prev_timestep=prev_timestep,
+        pairs=pairs,
+        pairs_of_metro=pairs_of_metro,
+        pairs_of_site=pairs_of_site,
+        site_region=site_region,
+        sites_in_region=sites_in_region,
+        block_mw={k: float(b) for k, b in enumerate(cfg.training.campus_blocks_mw)},
+        training_target_mw=float(cfg.training.target_mw),
+        curtailment_budget_frac=cfg.training.curtailment_budget_pct / 100.0,
+        module_mw=float(cfg.inference.module_mw),
+        interconnect_mw=column(sites_df, "site", "interconnect_mw"),
+        interconnect_upgrade_max_mw=column(sites_df, "site", "interconnect_upgrade_max_mw"),
+        site_max_mw=column(sites_df, "site", "site_max_mw"),
+        pue=column(sites_df, "site", "pue"),
+        time_to_power_years=column(sites_df, "site", "time_to_power_years"),
+        inference_demand_mw=column(scenario.metros, "metro", "inference_demand_mw"),
+        latency_ms=dict(zip(pairs, lat["latency_ms"].astype(float), strict=True)),
+        headroom_share=regions_df["headroom_share"].astype(float).to_dict(),
+        headroom_mw={
+            (r, t): float(v)
+            for r, t, v in scenario.headroom[["region", "timestep", "headroom_mw"]].itertuples(
+                index=False
+            )
+        },
+        price_usd_per_mwh={
+            (r, t): float(v)
+            for r, t, v in scenario.prices[["region", "timestep", "price_usd_per_mwh"]].itertuples(
+                index=False
+            )
+        },
+        firm_capacity_usd_per_mw_year=regions_df["firm_capacity_usd_per_mw_year"]
+        .astype(float)
+        .to_dict(),
+        duration_h=column(ts, "timestep", "duration_h"),
+        weight_h=column(ts, "timestep", "weight_h"),
+        inference_profile=column(ts, "timestep", "inference_profile"),
+        charge_efficiency=cfg.storage.charge_efficiency,
+        discharge_efficiency=cfg.storage.discharge_efficiency,
+        max_energy_mwh_per_site=cfg.storage.max_energy_mwh_per_site,
+        wacc=wacc,
+        crf=crf,
+        costs=cfg.costs.model_dump(),
+        curtailment_cost_usd_per_mwh=cfg.training.curtailment_cost_usd_per_mwh,
+        unserved_penalty_usd_per_mwh=cfg.inference.unserved_penalty_usd_per_mwh,
+    )
+
+
+def add_sets(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Declare the model's index sets (ordered, sparse: pairs only where admissible)."""
+    m.sites = pyo.Set(initialize=d.sites, ordered=True)
+    m.campus_sites = pyo.Set(initialize=d.campus_sites, ordered=True)
+    m.edge_sites = pyo.Set(initialize=d.edge_sites, ordered=True)
+    m.storage_sites = pyo.Set(initialize=d.storage_sites, ordered=True)
+    m.regions = pyo.Set(initialize=d.regions, ordered=True)
+    m.metros = pyo.Set(initialize=d.metros, ordered=True)
+    m.blocks = pyo.Set(initialize=d.blocks, ordered=True)
+    m.timesteps = pyo.Set(initialize=d.timesteps, ordered=True)
+    m.pairs = pyo.Set(initialize=d.pairs, dimen=2, ordered=True)

@@ -1,0 +1,319 @@
+"""Tidy result tables, totals and duals of a solved siting model; saved and loaded as a folder.
+
+Tables (one name from Pyomo component to column):
+
+- ``sites``: one row per candidate site with every decision and its annualized cost;
+- ``assignments``: site, metro, served_mw, latency_ms;
+- ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
+- ``regions``: per region headroom used, firm capacity and the value of more headroom;
+- ``region_timesteps``: per region and step the headroom, the import and its dual.
+
+``summary`` holds status, objective and its terms, gap, timings, model size and totals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.atomic import atomic_dir
+from optimizer.model import COST_TERMS, BuiltModel
+from optimizer.model.objective import SITE_COST_TERMS
+from optimizer.solve import MatrixModel, SolveResult
+
+TABLES = ("sites", "assignments", "regions", "region_timesteps")
+
+
+def _values(var: pyo.Var) -> dict:
+    """Solution values by index; unset is 0 and solver noise below 1e-9 is cleaned to 0."""
+    return {
+        k: (0.0 if v is None or abs(v) < 1e-9 else float(v))
+        for k, v in var.extract_values().items()
+    }
+
+
+def _duals(matrix: MatrixModel, result: SolveResult, component: pyo.Constraint) -> dict:
+    """Dual of each row of ``component`` keyed by index (empty when no duals were computed)."""
+    if result.row_dual is None:
+        return {}
+    out = {}
+    for row, con in enumerate(matrix.rows):
+        if con.parent_component() is component:
+            out[con.index()] = float(result.row_dual[row])
+    return out
+
+
+@dataclass
+class Results:
+    """The tables and summary of one run (also what a notebook works with)."""
+
+    summary: dict
+    sites: pd.DataFrame
+    assignments: pd.DataFrame
+    dispatch: pd.DataFrame
+    regions: pd.DataFrame
+    region_timesteps: pd.DataFrame
+
+    def save(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write the run folder atomically (temporary folder, then rename)."""
+        with atomic_dir(out_dir) as tmp:
+            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
+            for name in TABLES:
+                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+            self.dispatch.to_parquet(tmp / "dispatch.parquet", index=False)
+        return Path(out_dir)
+
+    @classmethod
+    def load(cls, run_dir: str | os.PathLike[str]) -> Results:
+        """Read a run folder written by :meth:`save`."""
+        run = Path(run_dir)
+        tables = {name: pd.read_csv(run / f"{name}.csv") for name in TABLES}
+        return cls(
+            summary=json.loads((run / "summary.json").read_text()),
+            dispatch=pd.read_parquet(run / "dispatch.parquet"),
+            **tables,
+        )
+
+    def describe(self) -> str:
+        """A short readable summary."""
+        s, t = self.summary, self.summary.get("totals", {})
+        lines = [f"status: {s['status']}" + (f" ({'; '.join(s['notes'])})" if s["notes"] else "")]
+        if s.get("objective_usd") is not None:
+            gap = s.get("mip_gap")
+            lines.append(
+                f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
+                f" (best bound {s['best_bound_usd'] / 1e6:,.1f} M, gap {100 * (gap or 0):.2f} %)"
+                if s.get("best_bound_usd") is not None
+                else f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
+            )
+            lines.append(
+                f"campuses: {t['campus_mw']:,.0f} MW at {t['campus_sites']} sites; edge: "
+                f"{t['edge_modules']} modules at {t['edge_sites']} sites; storage: "
+                f"{t['storage_mwh']:,.0f} MWh / {t['storage_mw']:,.0f} MW; firm capacity: "
+                f"{t['firm_capacity_mw']:,.0f} MW; unserved: {t['unserved_mw']:,.1f} MW; "
+                f"training curtailed: {t['training_curtailment_pct']:.2f} %"
+            )
+            terms = ", ".join(
+                f"{k} {v / 1e6:,.1f}M"
+                for k, v in s["objective_breakdown_usd"].items()
+                if abs(v) > 1
+            )
+            lines.append(f"cost terms (USD/yr): {terms}")
+        lines.append(
+            f"build {s['build_seconds']:.2f} s, hand-off {s['handoff_seconds']:.2f} s, "
+            f"solve {s['solve_seconds']:.2f} s"
+        )
+        return "\n".join(lines)
+
+
+def _json(value):
+    if isinstance(value, np.integer | np.floating):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+def _clean(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def collect_results(
+    built: BuiltModel, matrix: MatrixModel, result: SolveResult, scenario_info: dict
+) -> Results:
+    """Read the solved model (values already loaded into its variables) into tables."""
+    m, d = built.model, built.data
+    summary = {
+        "status": result.status,
+        "highs_status": result.highs_status,
+        "has_solution": result.has_solution,
+        "notes": list(result.notes),
+        "objective_usd": _clean(result.objective_usd),
+        "best_bound_usd": _clean(result.best_bound_usd),
+        "mip_gap": _clean(result.mip_gap),
+        "build_seconds": built.build_seconds,
+        "handoff_seconds": matrix.handoff_seconds,
+        "solve_seconds": result.solve_seconds,
+        "dual_seconds": result.dual_seconds,
+        "model_size": matrix.shape,
+        "wacc": d.wacc,
+        "capital_recovery_factor": d.crf,
+        "scenario": scenario_info,
+    }
+    if not result.has_solution:
+        empty = pd.DataFrame()
+        return Results(summary, empty, empty, empty, empty, empty)
+
+    breakdown = {k: float(pyo.value(m.cost_usd[k])) for k in COST_TERMS}
+    summary["objective_breakdown_usd"] = breakdown
+
+    campus_mw = {s: float(pyo.value(m.campus_mw[s])) for s in d.campus_sites}
+    modules = {s: int(round(v)) for s, v in _values(m.edge_modules).items()}
+    served = _values(m.serve_mw)
+    grid = _values(m.grid_import_mw)
+    curtailed = _values(m.curtailed_mw)
+    charge, discharge, soc = _values(m.charge_mw), _values(m.discharge_mw), _values(m.soc_mwh)
+    energy_mwh, power_mw = _values(m.storage_energy_mwh), _values(m.storage_power_mw)
+    upgrade = _values(m.interconnect_upgrade_mw)
+    site_cost = {k: float(pyo.value(e)) for k, e in m.site_cost_usd.items()}
+    ic_dual = _duals(matrix, result, m.power_interconnect_limit)
+
+    # dispatch, long form
+    index = pd.MultiIndex.from_product([d.sites, d.timesteps], names=["site", "timestep"])
+    edge_served = {s: sum(served[s, mm] for mm in d.pairs_of_site[s]) for s in d.edge_sites}
+    profile = np.array([d.inference_profile[t] for t in d.timesteps])
+    weight = np.array([d.weight_h[t] for t in d.timesteps])
+    dispatch = pd.DataFrame(index=index)
+    n_t = len(d.timesteps)
+
+    def per_site(values: dict, sites: list[str]) -> np.ndarray:
+        have = set(sites)
+        return np.array(
+            [values.get((s, t), 0.0) if s in have else 0.0 for s in d.sites for t in d.timesteps]
+        )
+
+    dispatch["grid_import_mw"] = per_site(grid, d.sites)
+    inference = np.concatenate([edge_served.get(s, 0.0) * profile for s in d.sites])
+    campus_rep = np.repeat([campus_mw.get(s, 0.0) for s in d.sites], n_t)
+    curtail_arr = per_site(curtailed, d.campus_sites)
+    dispatch["inference_mw"] = inference
+    dispatch["training_mw"] = campus_rep - curtail_arr
+    dispatch["curtailed_mw"] = curtail_arr
+    dispatch["charge_mw"] = per_site(charge, d.storage_sites)
+    dispatch["discharge_mw"] = per_site(discharge, d.storage_sites)
+    dispatch["soc_mwh"] = per_site(soc, d.storage_sites)
+    pue = np.repeat([d.pue[s] for s in d.sites], n_t)
+    dispatch["site_load_mw"] = pue * (dispatch["inference_mw"] + dispatch["training_mw"])
+    dispatch["weight_h"] = np.tile(weight, len(d.sites))
+    dispatch = dispatch.reset_index()
+
+    # sites
+    by_site = dispatch.groupby("site", sort=False)
+    peak_import = by_site["grid_import_mw"].max()
+    curtailed_mwh = (
+        (dispatch["curtailed_mw"] * dispatch["weight_h"]).groupby(dispatch["site"]).sum()
+    )
+    hours = d.hours_per_year
+    rows = []
+    for s in d.sites:
+        cmw = campus_mw.get(s, 0.0)
+        costs = {f"{k}_usd": site_cost.get((s, k), 0.0) for k in SITE_COST_TERMS}
+        rows.append(
+            {
+                "site": s,
+                "region": d.site_region[s],
+                "campus_mw": cmw,
+                "edge_modules": modules.get(s, 0),
+                "edge_mw": d.module_mw * modules.get(s, 0),
+                "edge_served_mw": edge_served.get(s, 0.0),
+                "storage_energy_mwh": energy_mwh.get(s, 0.0),
+                "storage_power_mw": power_mw.get(s, 0.0),
+                "interconnect_mw": d.interconnect_mw[s],
+                "interconnect_upgrade_mw": upgrade.get(s, 0.0),
+                "grid_import_peak_mw": float(peak_import[s]),
+                "curtailed_mwh": float(curtailed_mwh[s]),
+                "curtailment_pct": 100 * float(curtailed_mwh[s]) / (cmw * hours) if cmw else 0.0,
+                "pue": d.pue[s],
+                "time_to_power_years": d.time_to_power_years[s],
+                **costs,
+                "total_cost_usd": sum(costs.values()),
+                "interconnect_dual_usd_per_mw_year": -sum(
+                    ic_dual.get((s, t), 0.0) for t in d.timesteps
+                )
+                if ic_dual
+                else None,
+            }
+        )
+    sites = pd.DataFrame(rows)
+    sites["built"] = (sites["campus_mw"] > 0) | (sites["edge_modules"] > 0)
+
+    assignments = pd.DataFrame(
+        [
+            {"site": s, "metro": mm, "served_mw": v, "latency_ms": d.latency_ms[s, mm]}
+            for (s, mm), v in served.items()
+            if v > 1e-6
+        ],
+        columns=["site", "metro", "served_mw", "latency_ms"],
+    )
+
+    # regions
+    hr_dual = _duals(matrix, result, m.headroom_limit)
+    firm = _values(m.firm_capacity_mw)
+    site_region = pd.Series(d.site_region)
+    region_import = (
+        dispatch.assign(region=dispatch["site"].map(site_region))
+        .groupby(["region", "timestep"])["grid_import_mw"]
+        .sum()
+    )
+    step_rows = []
+    for r in d.regions:
+        for t in d.timesteps:
+            available = d.headroom_share[r] * d.headroom_mw[r, t]
+            dual = hr_dual.get((r, t))
+            step_rows.append(
+                {
+                    "region": r,
+                    "timestep": t,
+                    "weight_h": d.weight_h[t],
+                    "headroom_mw": d.headroom_mw[r, t],
+                    "headroom_available_mw": available,
+                    "grid_import_mw": float(region_import.get((r, t), 0.0)),
+                    "firm_capacity_mw": firm.get(r, 0.0),
+                    "headroom_dual_usd_per_mw": None
+                    if dual is None
+                    else -dual * d.headroom_share[r],
+                }
+            )
+    region_timesteps = pd.DataFrame(step_rows)
+    rt = region_timesteps.assign(
+        used_mwh=region_timesteps["weight_h"]
+        * np.minimum(region_timesteps["grid_import_mw"], region_timesteps["headroom_available_mw"]),
+        available_mwh=region_timesteps["weight_h"] * region_timesteps["headroom_available_mw"],
+    )
+    grouped = rt.groupby("region", sort=False)
+    regions = pd.DataFrame(
+        {
+            "region": d.regions,
+            "sites": [len(d.sites_in_region[r]) for r in d.regions],
+            "grid_import_peak_mw": grouped["grid_import_mw"].max().reindex(d.regions).to_numpy(),
+            "headroom_used_mwh": grouped["used_mwh"].sum().reindex(d.regions).to_numpy(),
+            "headroom_available_mwh": grouped["available_mwh"].sum().reindex(d.regions).to_numpy(),
+            "firm_capacity_mw": [firm.get(r, 0.0) for r in d.regions],
+            "firm_capacity_usd": [
+                firm.get(r, 0.0) * d.firm_capacity_usd_per_mw_year[r] for r in d.regions
+            ],
+            "headroom_dual_usd_per_mw_year": grouped["headroom_dual_usd_per_mw"]
+            .sum(min_count=1)
+            .reindex(d.regions)
+            .to_numpy(),
+        }
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        regions["headroom_used_pct"] = (
+            100
+            * regions["headroom_used_mwh"]
+            / regions["headroom_available_mwh"].where(regions["headroom_available_mwh"] > 0)
+        )
+
+    total_campus = sum(campus_mw.values())
+    summary["totals"] = {
+        "campus_mw": total_campus,
+        "campus_sites": int(sum(v > 0 for v in campus_mw.values())),
+        "edge_modules": int(sum(modules.values())),
+        "edge_sites": int(sum(v > 0 for v in modules.values())),
+        "edge_mw": d.module_mw * sum(modules.values()),
+        "storage_mwh": float(sum(energy_mwh.values())),
+        "storage_mw": float(sum(power_mw.values())),
+        "unserved_mw": float(sum(_values(m.unserved_mw).values())),
+        "training_curtailment_pct": 100 * float(curtailed_mwh.sum()) / (total_campus * hours)
+        if total_campus
+        else 0.0,
+        "firm_capacity_mw": float(sum(firm.values())),
+        "interconnect_upgrade_mw": float(sum(upgrade.values())),
+    }
+    return Results(summary, sites, assignments, dispatch, regions, region_timesteps)

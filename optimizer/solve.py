@@ -1,0 +1,316 @@
+"""Hand a built Pyomo model to HiGHS, solve it, and read back what HiGHS found.
+
+Hand-off (PERFORMANCE.md): Pyomo's ``LinearStandardFormCompiler`` turns the model into sparse
+matrices, which go to ``highspy.Highs.passModel`` directly; this is several times faster than
+writing an LP file or using the persistent interfaces, and keeps the row and column order so
+values and duals map back to Pyomo components without names.
+
+Statuses are reported as HiGHS gives them: a run stopped by its time limit returns its best
+solution, its bound and its gap, and says so. After the MIP, the LP with every integer decision
+fixed is solved again for duals. An infeasible model is re-solved with a penalised slack on every
+row, and the rows whose slack is used say which limits cannot hold together.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+from scipy import sparse
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """HiGHS options: time limit (s), relative MIP gap (fraction), threads, random seed."""
+
+    time_limit_s: float = 300.0
+    mip_rel_gap: float = 0.01
+    threads: int = 1
+    seed: int = 0
+    log_to_console: bool = False
+
+
+@dataclass
+class MatrixModel:
+    """A Pyomo model in matrix form, rows and columns in the order HiGHS sees them."""
+
+    columns: list  # Pyomo VarData per column
+    rows: list  # Pyomo ConstraintData per row
+    row_sense: np.ndarray  # 0: equality, 1: upper bound (<=), -1: lower bound (>=)
+    lp: highspy.HighsLp
+    integer_columns: np.ndarray
+    objective_offset: float
+    handoff_seconds: float
+
+    @property
+    def shape(self) -> dict[str, int]:
+        """Numbers of variables, integer variables, constraints and nonzeros."""
+        return {
+            "variables": len(self.columns),
+            "integer_variables": int(self.integer_columns.size),
+            "constraints": len(self.rows),
+            "nonzeros": int(len(self.lp.a_matrix_.value_)),
+        }
+
+
+def to_matrix(model: pyo.ConcreteModel) -> MatrixModel:
+    """Compile ``model`` to a HiGHS LP/MIP in column-wise sparse form."""
+    started = time.perf_counter()
+    with PauseGC():
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    columns = list(info.columns)
+    senses = np.array([sense for _, sense in info.rows], dtype=int)
+    rhs = np.asarray(info.rhs, dtype=float)
+    a = sparse.csc_array(info.A)
+    a.sort_indices()
+    n_col, n_row = len(columns), len(senses)
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    lp.col_cost_ = np.asarray(info.c.toarray()).ravel() if n_col else np.zeros(0)
+    lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    lp.col_lower_ = np.array([-INF if v.lb is None else v.lb for v in columns], dtype=float)
+    lp.col_upper_ = np.array([INF if v.ub is None else v.ub for v in columns], dtype=float)
+    lp.row_lower_ = np.where(senses == 1, -INF, rhs)
+    lp.row_upper_ = np.where(senses == -1, INF, rhs)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    integer = np.array([i for i, v in enumerate(columns) if v.is_integer()], dtype=int)
+    kinds = [highspy.HighsVarType.kContinuous] * n_col
+    for i in integer:
+        kinds[i] = highspy.HighsVarType.kInteger
+    lp.integrality_ = kinds
+    return MatrixModel(
+        columns=columns,
+        rows=[con for con, _ in info.rows],
+        row_sense=senses,
+        lp=lp,
+        integer_columns=integer,
+        objective_offset=lp.offset_,
+        handoff_seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class SolveResult:
+    """What HiGHS reported, stated plainly.
+
+    ``status`` is one of ``optimal`` (within the gap), ``time_limit`` (stopped by the time
+    limit; ``has_solution`` says whether an incumbent exists), ``infeasible``,
+    ``unbounded``, or ``error: <HiGHS status>``.
+    """
+
+    status: str
+    highs_status: str
+    has_solution: bool
+    objective_usd: float | None
+    best_bound_usd: float | None
+    mip_gap: float | None
+    solve_seconds: float
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    dual_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _highs(lp: highspy.HighsLp, options: SolverOptions) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", options.log_to_console)
+    h.setOptionValue("log_to_console", options.log_to_console)
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.seed))
+    h.passModel(lp)
+    return h
+
+
+_STATUS = {
+    "kOptimal": "optimal",
+    "kTimeLimit": "time_limit",
+    "kInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kUnboundedOrInfeasible": "infeasible",
+}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) and abs(value) < 1e300 else None
+
+
+def solve_matrix(matrix: MatrixModel, options: SolverOptions) -> SolveResult:
+    """Solve the MIP; on a solution, re-solve with integers fixed for duals."""
+    h = _highs(matrix.lp, options)
+    started = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - started
+    model_status = h.getModelStatus()
+    name = model_status.name if hasattr(model_status, "name") else str(model_status)
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    status = _STATUS.get(name, f"error: {name}")
+    is_mip = matrix.integer_columns.size > 0
+    result = SolveResult(
+        status=status,
+        highs_status=name,
+        has_solution=has_solution,
+        objective_usd=_finite(info.objective_function_value) if has_solution else None,
+        best_bound_usd=_finite(info.mip_dual_bound) if is_mip else None,
+        mip_gap=_finite(info.mip_gap)
+        if is_mip and has_solution
+        else (0.0 if has_solution else None),
+        solve_seconds=seconds,
+    )
+    if status == "time_limit":
+        result.notes.append(
+            f"stopped by the time limit of {options.time_limit_s:g} s"
+            + (" with an incumbent; gap as reported" if has_solution else " without a solution")
+        )
+    if has_solution:
+        result.x = np.asarray(h.getSolution().col_value, dtype=float)
+        if is_mip:
+            result.x[matrix.integer_columns] = np.round(result.x[matrix.integer_columns])
+            started = time.perf_counter()
+            result.row_dual = solve_fixed(matrix, result.x, options).row_dual
+            result.dual_seconds = time.perf_counter() - started
+        else:
+            result.row_dual = np.asarray(h.getSolution().row_dual, dtype=float)
+    return result
+
+
+@dataclass
+class FixedSolve:
+    """The LP with integer decisions fixed: its status, objective, solution and row duals."""
+
+    status: str
+    objective_usd: float | None
+    x: np.ndarray | None
+    row_dual: np.ndarray | None
+
+
+def solve_fixed(matrix: MatrixModel, x: np.ndarray, options: SolverOptions) -> FixedSolve:
+    """Solve the LP with every integer column fixed at its value in ``x``.
+
+    HiGHS' sign convention for a minimisation: a row dual is d(objective)/d(row bound), so a
+    binding upper limit has a dual <= 0 and relaxing it by one unit saves ``-dual``.
+    """
+    h = _highs(matrix.lp, options)
+    idx = matrix.integer_columns.astype(np.int32)
+    if idx.size:
+        continuous = np.full(idx.size, highspy.HighsVarType.kContinuous)
+        h.changeColsIntegrality(idx.size, idx, continuous)
+        h.changeColsBounds(idx.size, idx, x[idx], x[idx])
+    h.run()
+    status = h.getModelStatus()
+    name = _STATUS.get(status.name, f"error: {status.name}")
+    if status != highspy.HighsModelStatus.kOptimal:
+        return FixedSolve(name, None, None, None)
+    solution = h.getSolution()
+    return FixedSolve(
+        name,
+        float(h.getInfo().objective_function_value),
+        np.asarray(solution.col_value, dtype=float),
+        np.asarray(solution.row_dual, dtype=float),
+    )
+
+
+def load_values(matrix: MatrixModel, x: np.ndarray) -> None:
+    """Write a solution vector into the Pyomo variables (integers rounded)."""
+    with PauseGC():
+        for var, value in zip(matrix.columns, x.tolist(), strict=True):
+            var.set_value(value, skip_validation=True)
+
+
+@dataclass
+class Violation:
+    """A limit that had to be relaxed to find any solution."""
+
+    constraint: str  # component name, e.g. siting_training_target
+    index: str  # the row's index, e.g. "('r1', 't01')", or "" for a scalar constraint
+    amount: float  # how far the row had to be relaxed, in the row's unit (MW, MWh, ...)
+
+
+def explain_infeasibility(
+    matrix: MatrixModel,
+    options: SolverOptions,
+    relaxable: tuple[str, ...],
+    max_rows: int = 5,
+) -> list[Violation]:
+    """Re-solve with a slack (cost 1 per unit) on every row of the ``relaxable`` constraint
+    components, the limits a user sets (targets, caps, budgets), not the physics (balances,
+    state of charge), and list the rows that need one.
+
+    The minimum total relaxation says which limits cannot all hold, where, and by how much.
+    Returns the largest relaxations of each constraint component, largest first.
+    """
+    lp = matrix.lp
+    n_col, n_row = lp.num_col_, lp.num_row_
+    a = sparse.csc_array(
+        (lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(n_row, n_col)
+    )
+    names = set(relaxable)
+    is_limit = np.array([con.parent_component().name in names for con in matrix.rows], dtype=bool)
+    rows_up = np.flatnonzero(is_limit & (matrix.row_sense >= 0))  # may be exceeded (<=, =)
+    rows_down = np.flatnonzero(is_limit & (matrix.row_sense <= 0))  # may fall short (>=, =)
+    slack = sparse.hstack(
+        [
+            sparse.csc_array((-np.ones(rows_up.size), (rows_up, np.arange(rows_up.size))),
+                             shape=(n_row, rows_up.size)),
+            sparse.csc_array((np.ones(rows_down.size), (rows_down, np.arange(rows_down.size))),
+                             shape=(n_row, rows_down.size)),
+        ],
+        format="csc",
+    )  # fmt: skip
+    full = sparse.hstack([a, slack], format="csc")
+    full.sort_indices()
+    n_slack = slack.shape[1]
+    elastic = highspy.HighsLp()
+    elastic.num_col_, elastic.num_row_ = n_col + n_slack, n_row
+    elastic.col_cost_ = np.concatenate([np.zeros(n_col), np.ones(n_slack)])
+    elastic.col_lower_ = np.concatenate([np.asarray(lp.col_lower_), np.zeros(n_slack)])
+    elastic.col_upper_ = np.concatenate([np.asarray(lp.col_upper_), np.full(n_slack, INF)])
+    elastic.row_lower_, elastic.row_upper_ = lp.row_lower_, lp.row_upper_
+    elastic.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    elastic.a_matrix_.start_, elastic.a_matrix_.index_ = full.indptr, full.indices
+    elastic.a_matrix_.value_ = full.data
+    elastic.integrality_ = list(lp.integrality_) + [highspy.HighsVarType.kContinuous] * n_slack
+    h = _highs(elastic, options)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return []
+    values = np.asarray(h.getSolution().col_value)[n_col:]
+    used_rows = np.concatenate([rows_up, rows_down])
+    by_component: dict[str, list[Violation]] = defaultdict(list)
+    for row, amount in zip(used_rows, values, strict=True):
+        if amount > 1e-6:
+            con = matrix.rows[row]
+            index = con.index()
+            by_component[con.parent_component().name].append(
+                Violation(con.parent_component().name, "" if index is None else str(index), amount)
+            )
+    out = []
+    for items in sorted(by_component.values(), key=lambda v: -sum(x.amount for x in v)):
+        out.extend(sorted(items, key=lambda v: -v.amount)[:max_rows])
+    return out
+
+
+def describe_violations(violations: list[Violation]) -> str:
+    """One line per relaxed limit, grouped by constraint family."""
+    if not violations:
+        return "HiGHS found no solution even with every limit relaxed (check variable bounds)."
+    lines = ["these limits cannot all hold (minimum relaxation that makes the scenario feasible):"]
+    for v in violations:
+        where = f"[{v.index}]" if v.index else ""
+        lines.append(f"  {v.constraint}{where} relaxed by {v.amount:,.3f}")
+    return "\n".join(lines)

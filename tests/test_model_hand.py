@@ -1,0 +1,165 @@
+"""Hand-solved instances of the siting model with exact optimal objectives."""
+
+from __future__ import annotations
+
+import pytest
+from factory import make_scenario, site
+
+from optimizer.errors import InputError
+from optimizer.run import run_scenario
+
+pytestmark = pytest.mark.solver
+
+
+def test_storage_arbitrage_at_one_site():
+    # A 100 MW campus, two one-hour steps of 4380 h each: energy at 10 and 100 USD/MWh.
+    # Storage (1 h, lossless) shifts load from the expensive to the cheap hour; each MW saves
+    # 4380 * 90 = 394,200 USD/yr and costs 100,000 (power) + 100,000 (1 MWh): build as much as
+    # fits. The 150 MW interconnect caps charging at 50 MW on top of the campus: 50 MW / 50 MWh.
+    # Cost: campus 100 * 1000 + energy 150 MW * 4380 h * 10 + 50 MW * 4380 h * 100
+    # + storage 50 * 200,000.
+    steps = [
+        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+    ]
+    scenario = make_scenario(
+        [site("s1", interconnect_mw=150.0, storage_allowed=True)],
+        steps=steps,
+        prices={("r1", "t1"): 10.0, ("r1", "t2"): 100.0},
+        training={"target_mw": 100.0, "campus_blocks_mw": [100.0]},
+    )
+    res = run_scenario(scenario)
+    assert res.summary["status"] == "optimal"
+    assert res.summary["objective_usd"] == pytest.approx(
+        100_000 + 6_570_000 + 21_900_000 + 10_000_000
+    )
+    row = res.sites.iloc[0]
+    assert row["storage_power_mw"] == pytest.approx(50.0)
+    assert row["storage_energy_mwh"] == pytest.approx(50.0)
+    d = res.dispatch.set_index("timestep")
+    assert d.loc["t1", "grid_import_mw"] == pytest.approx(150.0)
+    assert d.loc["t2", "grid_import_mw"] == pytest.approx(50.0)
+    # the interconnect binds in t1: one more MW is one more MW of storage, worth 394,200 - 200,000
+    assert row["interconnect_dual_usd_per_mw_year"] == pytest.approx(194_200)
+
+
+def test_headroom_binding_training_curtails_exactly_its_budget():
+    # 100 MW campus, budget 1 % = 8,760 MWh. Step t2 (175.2 h, 2 % of the year) has no headroom:
+    # curtailing all of it would be 17,520 MWh, twice the budget, so firm capacity x must cover
+    # (100 - x) * 175.2 <= 8,760 -> x >= 50. Another firm MW (100,000 USD) would save only
+    # 175.2 MWh * 150 = 26,280 USD of curtailment, so x = 50 and the budget binds exactly.
+    steps = [
+        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 8584.8},
+        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 175.2},
+    ]
+    scenario = make_scenario(
+        [site("s1")],
+        steps=steps,
+        headroom={("r1", "t1"): 1000.0, ("r1", "t2"): 0.0},
+        training={"target_mw": 100.0, "curtailment_budget_pct": 1.0},
+        costs={"firm_capacity_usd_per_mw_year": 100_000.0},
+    )
+    res = run_scenario(scenario)
+    expected = 100_000 + 100 * 8584.8 * 50 + 50 * 175.2 * 50 + 50 * 100_000 + 8760 * 150
+    assert res.summary["objective_usd"] == pytest.approx(expected)
+    assert res.summary["totals"]["firm_capacity_mw"] == pytest.approx(50.0)
+    assert res.summary["totals"]["training_curtailment_pct"] == pytest.approx(1.0)
+    assert res.sites.iloc[0]["curtailed_mwh"] == pytest.approx(8760.0)
+    steps_out = res.region_timesteps.set_index("timestep")
+    # one more MW of headroom in t2 replaces one MW of firm capacity
+    assert steps_out.loc["t2", "headroom_dual_usd_per_mw"] == pytest.approx(100_000)
+    assert steps_out.loc["t1", "headroom_dual_usd_per_mw"] == pytest.approx(0.0, abs=1e-6)
+
+
+def _latency_case(limit_ms: float):
+    # Site "far" has cheap energy (10) but 30 ms to the metro; "near" costs 50 at 5 ms.
+    sites = [
+        site("far", region="ra", campus_allowed=False, lat=30.0),
+        site("near", region="rb", campus_allowed=False),
+    ]
+    metros = [{"metro": "m1", "lat": 40.0, "lon": -90.0, "inference_demand_mw": 20.0,
+               "latency_max_ms": limit_ms}]  # fmt: skip
+    latency = [
+        {"site": "far", "metro": "m1", "latency_ms": 30.0},
+        {"site": "near", "metro": "m1", "latency_ms": 5.0},
+    ]
+    return make_scenario(
+        sites,
+        metros=metros,
+        latency=latency,
+        regions=[{"region": "ra", "energy_price_usd_per_mwh": 10.0}, {"region": "rb"}],
+    )
+
+
+def test_latency_limit_excludes_the_cheapest_site():
+    res = run_scenario(_latency_case(20.0))
+    # 20 MW at "near": 4 modules * 5 MW * 2000 + 20 MW * 8760 h * 50
+    assert res.summary["objective_usd"] == pytest.approx(20 * 2000 + 20 * 8760 * 50)
+    assert res.assignments[["site", "metro"]].values.tolist() == [["near", "m1"]]
+    assert (res.assignments["latency_ms"] <= 20.0).all()
+    # with a looser limit the cheap far site wins: the limit is what excluded it
+    loose = run_scenario(_latency_case(40.0))
+    assert loose.summary["objective_usd"] == pytest.approx(20 * 2000 + 20 * 8760 * 10)
+    assert loose.assignments["site"].tolist() == ["far"]
+
+
+def test_edge_modules_round_up():
+    metros = [{"metro": "m1", "lat": 40.0, "lon": -90.0, "inference_demand_mw": 12.0}]
+    res = run_scenario(make_scenario([site("s1", campus_allowed=False)], metros=metros))
+    assert res.summary["totals"]["edge_modules"] == 3
+    assert res.summary["objective_usd"] == pytest.approx(15 * 2000 + 12 * 8760 * 50)
+    assert res.summary["totals"]["unserved_mw"] == pytest.approx(0.0)
+
+
+def test_choice_between_campus_blocks():
+    # Target 200 MW with blocks 100 and 250: one site must take the 250 block (50 MW more than
+    # needed); two sites can take 100 each. Cost per campus MW: 1000 + 8760 * 50.
+    per_mw = 1000 + 8760 * 50
+    training = {"target_mw": 200.0, "campus_blocks_mw": [100.0, 250.0]}
+    one = run_scenario(make_scenario([site("s1")], training=training))
+    assert one.summary["objective_usd"] == pytest.approx(250 * per_mw)
+    two = run_scenario(make_scenario([site("s1"), site("s2")], training=training))
+    assert two.summary["objective_usd"] == pytest.approx(200 * per_mw)
+    assert sorted(two.sites["campus_mw"].tolist()) == [100.0, 100.0]
+
+
+def test_unreachable_target_is_caught_before_solving():
+    # 500 MW of training but one site capped at 300 MW: the scenario check says so plainly.
+    with pytest.raises(InputError, match="500 MW cannot be built"):
+        make_scenario(
+            [site("s1", site_max_mw=300.0)],
+            training={"target_mw": 500.0, "campus_blocks_mw": [100.0, 200.0, 300.0]},
+        )
+
+
+def test_infeasible_target_is_explained():
+    # 500 MW of training on two sites of 300 MW, but each has a 250 MW interconnect (no upgrade,
+    # no curtailment, no storage): blocks of 200 + 200 = 400 MW fit the wires. The least
+    # relaxation that makes it feasible is 50 MW more interconnect at one site (a 300 MW block
+    # plus a 200 MW block), cheaper in MW than 100 MW less target.
+    scenario = make_scenario(
+        [site("s1", site_max_mw=300.0, interconnect_mw=250.0),
+         site("s2", site_max_mw=300.0, interconnect_mw=250.0)],
+        training={"target_mw": 500.0, "campus_blocks_mw": [100.0, 200.0, 300.0]},
+    )  # fmt: skip
+    res = run_scenario(scenario)
+    assert res.summary["status"] == "infeasible"
+    violations = res.summary["infeasibility"]
+    assert len(violations) == 1
+    assert violations[0]["constraint"] == "power_interconnect_limit"
+    assert violations[0]["amount"] == pytest.approx(50.0)
+    assert "power_interconnect_limit[('s" in res.summary["explanation"]
+
+
+def test_infeasible_interconnect_is_explained():
+    # A 100 MW campus behind a 50 MW interconnect with no upgrade and a 1 % budget (at most
+    # 1 MW curtailed in the single step): the interconnect must give 49 MW.
+    scenario = make_scenario(
+        [site("s1", interconnect_mw=50.0)],
+        training={"target_mw": 100.0, "curtailment_budget_pct": 1.0},
+    )
+    res = run_scenario(scenario)
+    assert res.summary["status"] == "infeasible"
+    first = res.summary["infeasibility"][0]
+    assert first["constraint"] == "power_interconnect_limit"
+    assert first["amount"] == pytest.approx(49.0)
