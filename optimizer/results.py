@@ -3,6 +3,7 @@
 Tables (one name from Pyomo component to column):
 
 - ``sites``: one row per candidate site with every decision and its annualized cost;
+- ``metros``: one row per metro with its demand, served and unserved MW;
 - ``assignments``: site, metro, served_mw, latency_ms;
 - ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
 - ``regions``: per region headroom used, firm capacity and the value of more headroom;
@@ -26,9 +27,10 @@ import pyomo.environ as pyo
 from optimizer.atomic import atomic_dir
 from optimizer.model import COST_TERMS, BuiltModel
 from optimizer.model.objective import SITE_COST_TERMS
+from optimizer.scenario import Scenario
 from optimizer.solve import MatrixModel, SolveResult
 
-TABLES = ("sites", "assignments", "regions", "region_timesteps")
+TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps")
 
 
 def _values(var: pyo.Var) -> dict:
@@ -56,6 +58,7 @@ class Results:
 
     summary: dict
     sites: pd.DataFrame
+    metros: pd.DataFrame
     assignments: pd.DataFrame
     dispatch: pd.DataFrame
     regions: pd.DataFrame
@@ -124,7 +127,11 @@ def _clean(value: float | None) -> float | None:
 
 
 def collect_results(
-    built: BuiltModel, matrix: MatrixModel, result: SolveResult, scenario_info: dict
+    built: BuiltModel,
+    matrix: MatrixModel,
+    result: SolveResult,
+    scenario: Scenario,
+    scenario_info: dict,
 ) -> Results:
     """Read the solved model (values already loaded into its variables) into tables."""
     m, d = built.model, built.data
@@ -147,7 +154,7 @@ def collect_results(
     }
     if not result.has_solution:
         empty = pd.DataFrame()
-        return Results(summary, empty, empty, empty, empty, empty)
+        return Results(summary, empty, empty, empty, empty, empty, empty)
 
     breakdown = {k: float(pyo.value(m.cost_usd[k])) for k in COST_TERMS}
     summary["objective_breakdown_usd"] = breakdown
@@ -231,6 +238,9 @@ def collect_results(
         )
     sites = pd.DataFrame(rows)
     sites["built"] = (sites["campus_mw"] > 0) | (sites["edge_modules"] > 0)
+    coords = scenario.sites.set_index("site")[["lat", "lon"]]
+    sites.insert(2, "lat", sites["site"].map(coords["lat"]))
+    sites.insert(3, "lon", sites["site"].map(coords["lon"]))
 
     assignments = pd.DataFrame(
         [
@@ -240,6 +250,14 @@ def collect_results(
         ],
         columns=["site", "metro", "served_mw", "latency_ms"],
     )
+
+    unserved = _values(m.unserved_mw)
+    metros = scenario.metros[
+        ["metro", "lat", "lon", "inference_demand_mw", "latency_max_ms"]
+    ].copy()
+    metros["unserved_mw"] = metros["metro"].map(unserved).fillna(0.0)
+    metros["served_mw"] = metros["inference_demand_mw"] - metros["unserved_mw"]
+    metros["serving_sites"] = metros["metro"].map(assignments.groupby("metro").size()).fillna(0)
 
     # regions
     hr_dual = _duals(matrix, result, m.headroom_limit)
@@ -309,11 +327,11 @@ def collect_results(
         "edge_mw": d.module_mw * sum(modules.values()),
         "storage_mwh": float(sum(energy_mwh.values())),
         "storage_mw": float(sum(power_mw.values())),
-        "unserved_mw": float(sum(_values(m.unserved_mw).values())),
+        "unserved_mw": float(sum(unserved.values())),
         "training_curtailment_pct": 100 * float(curtailed_mwh.sum()) / (total_campus * hours)
         if total_campus
         else 0.0,
         "firm_capacity_mw": float(sum(firm.values())),
         "interconnect_upgrade_mw": float(sum(upgrade.values())),
     }
-    return Results(summary, sites, assignments, dispatch, regions, region_timesteps)
+    return Results(summary, sites, metros, assignments, dispatch, regions, region_timesteps)

@@ -64,7 +64,7 @@ def run_scenario(
     }
     if result.has_solution:
         load_values(matrix, result.x)
-    results = collect_results(built, matrix, result, info)
+    results = collect_results(built, matrix, result, scenario, info)
     if result.status == "infeasible":
         say("infeasible: looking for the limits that conflict ...")
         violations = explain_infeasibility(matrix, options, LIMIT_CONSTRAINTS)

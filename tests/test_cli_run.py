@@ -20,8 +20,8 @@ def test_run_writes_every_output(name, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(SCENARIOS / name), "--out", str(out), "--quiet"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["summary.json", "sites.csv", "assignments.csv", "dispatch.parquet", "regions.csv",
-         "region_timesteps.csv"]
+        ["summary.json", "sites.csv", "metros.csv", "assignments.csv", "dispatch.parquet",
+         "regions.csv", "region_timesteps.csv"]
     )  # fmt: skip
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left behind
     summary = json.loads((out / "summary.json").read_text())
