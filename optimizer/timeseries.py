@@ -1,0 +1,409 @@
+"""Representative days that keep the peak days, and the inference load's diurnal profile.
+
+Why: the siting model's solve time grows steeply with the number of hourly steps
+(../shared/PERFORMANCE.md), so it runs on a few representative days, each weighted by the number
+of days of the year it stands for. Plain clustering would average the rare days that matter most
+away: stranded power is smallest on the days when load comes close to its seasonal planning
+threshold, and those few days decide how much flexible load a region can take and how much
+storage or firm capacity a site needs. They are therefore kept whole, each as its own period of
+weight 1, and only the remaining, ordinary days are clustered.
+
+Method, for a model year ``year`` (default 2024 in the callers):
+
+* Days are the UTC calendar days of the model year. The load data is hour-ending, so day ``d``
+  is the 24 stamps ``d 01:00 .. d+1 00:00`` UTC (the hours 00:00-24:00 UTC of ``d``); its steps
+  are named ``"d2024-07-16h01" .. "d2024-07-16h24"``, ``hNN`` being the hour that ends at NN:00
+  UTC. A day is described by its 24 hourly stranded-power values in every BA.
+* Stranded power: each BA's seasonal thresholds come from ``headroom.stranded_power`` over the
+  years of record; the model year's hours are held against them,
+  ``H_t = max(0, P_season(t) - L_t)``, the season judged by the month in the BA's local standard
+  time at the start of the hour (as in ``headroom``).
+* Peak days, kept: for every BA, the day holding its highest load of the summer months
+  (May-September) and of the winter months (November-March) of the model year, the days that set
+  or come closest to its seasonal thresholds, and the day holding its largest curtailment, the
+  hour with the lowest margin ``P_season(t) - L_t`` (its lowest stranded power; the unclipped
+  margin breaks the ties between hours at zero). Many coincide across BAs; each distinct day is
+  one period with weight 1 and ``kind == "peak"``.
+* Typical days: the other days are clustered into ``n_typical_days`` groups by tsam
+  (hierarchical Ward clustering of the days' 24 x n_BA stranded-power vectors, each BA min-max
+  normalised by tsam, so every BA counts alike whatever its size). Each group is represented by
+  its medoid, a real day, so headroom and load of a typical day are values that occurred
+  together; its weight is the number of days in its group. tsam's rescaling of representatives
+  to the data's means is switched off, because it would make the medoid an invented day.
+* Weights sum to the days of the year (365 or 366), and the steps' ``weight_h`` to its hours.
+* When ``n_typical_days`` is at least the number of non-peak days, nothing is clustered: every
+  day is its own period of weight 1, which is exactly ``full_year`` (the full-year check of a
+  plan chosen on representative days).
+
+Data edge: the public load record ends at the stamp 2024-12-31 23:00 UTC, so the last hour of
+the last UTC day of 2024 (stamp 2025-01-01 00:00) is absent. Up to 24 such trailing hours of the
+model year are filled with the same hours one day earlier, listed in ``filled_hours_utc``, and
+never chosen as a peak hour; any other missing hour is an error.
+
+Inference: edge clusters serve interactive traffic whose diurnal shape is an assumed profile
+(``data/inference_diurnal_profile.csv``, fraction of the daily peak by local standard hour);
+``inference_profiles`` places it on the steps of each zone by its UTC offset.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError
+from optimizer.headroom import (
+    SUMMER_PEAK_MONTHS,
+    SUMMER_THRESHOLD_MONTHS,
+    WINTER_PEAK_MONTHS,
+    local_hour_start,
+    stranded_power_by_ba,
+)
+from optimizer.regions import PROJECT_DATA_DIR
+
+HOURS_PER_DAY = 24
+MAX_FILLED_TRAILING_HOURS = 24
+PEAK = "peak"
+TYPICAL = "typical"
+DAYS_COLUMNS = ["period", "date", "weight_days", "kind", "members"]
+TIMESTEPS_COLUMNS = ["timestep", "period", "duration_h", "weight_h", "datetime_utc"]
+PEAK_REASONS = ("summer_peak_load", "winter_peak_load", "lowest_stranded_power")
+INFERENCE_PROFILE_PATH = PROJECT_DATA_DIR / "inference_diurnal_profile.csv"
+
+
+@dataclass(frozen=True, eq=False)
+class RepresentativeDays:
+    """Representative days of a model year, ready for the scenario's time tables.
+
+    Attributes:
+        days: one row per period in date order: ``period`` (``"d2024-07-16"``), ``date`` (the
+            UTC calendar day, ``datetime.date``), ``weight_days`` (days of the year it stands
+            for), ``kind`` (``"peak"`` or ``"typical"``), ``members`` (number of days in its
+            group; 1 for a peak day).
+        timesteps: the scenario's steps, ``timestep, period, duration_h, weight_h`` and
+            ``datetime_utc`` (the hour-ending UTC stamp of the real hour), 24 per period in time
+            order; ``weight_h`` is the period's ``weight_days`` (h per step), summing to the
+            hours of the year.
+        headroom: ``region, timestep, headroom_mw``: stranded power per BA and step, regions x
+            timesteps order.
+        load_mw: ``region, timestep, load_mw``: the BA's load in the same hours, for reference.
+        day_of_year_map: ``date, period``: for every day of the year, the period standing for it.
+        peak_reasons: ``date, region, reason``: why each peak day was kept (one row per BA and
+            reason, reasons in ``PEAK_REASONS``).
+        year: the model year.
+        filled_hours_utc: hour-ending stamps absent from the record and filled from the day
+            before (see the module docstring); empty when the record covers the year.
+    """
+
+    days: pd.DataFrame
+    timesteps: pd.DataFrame
+    headroom: pd.DataFrame
+    load_mw: pd.DataFrame
+    day_of_year_map: pd.DataFrame
+    peak_reasons: pd.DataFrame
+    year: int
+    filled_hours_utc: tuple[pd.Timestamp, ...]
+
+    @property
+    def n_peak_days(self) -> int:
+        """Number of distinct peak days kept whole."""
+        return int((self.days["kind"] == PEAK).sum())
+
+
+@dataclass(frozen=True, eq=False)
+class _YearHours:
+    """The model year's hours as (day, hour, BA) arrays."""
+
+    dates: list[dt.date]
+    stamps_utc: pd.DatetimeIndex  # hour-ending, n_days * 24
+    bas: list[str]
+    load_mw: np.ndarray  # (n_days, 24, n_ba)
+    margin_mw: np.ndarray  # P_season(t) - L_t, unclipped, (n_days, 24, n_ba)
+    local_month: np.ndarray  # (n_days * 24, n_ba)
+    measured: np.ndarray  # (n_days * 24,) False where filled
+    filled: tuple[pd.Timestamp, ...]
+
+    @property
+    def headroom_mw(self) -> np.ndarray:
+        return np.maximum(self.margin_mw, 0.0)
+
+
+def _utc(index: pd.Index) -> pd.DatetimeIndex:
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InputError("load_mw needs a DatetimeIndex of hour-ending UTC stamps")
+    return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+
+
+def _year_hours(
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    year: int,
+    record_years: tuple[int, int],
+) -> _YearHours:
+    """Thresholds over the record, then the model year's load and margins by UTC day."""
+    if load_mw.shape[1] == 0:
+        raise InputError("load_mw has no BA columns")
+    load_mw = load_mw.set_axis(_utc(load_mw.index), axis=0)
+    thresholds = {
+        ba: sp.thresholds
+        for ba, sp in stranded_power_by_ba(load_mw, utc_offsets_h, record_years).items()
+    }
+    n_days = 366 if calendar.isleap(year) else 365
+    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
+    stamps = pd.date_range(start, periods=n_days * HOURS_PER_DAY, freq="h", name="datetime_utc")
+    frame = load_mw.reindex(stamps)
+    missing = frame.isna().any(axis=1).to_numpy()
+    filled: tuple[pd.Timestamp, ...] = ()
+    if missing.any():
+        first_missing = int(np.argmax(missing))
+        trailing = missing[first_missing:].all() and not missing[:first_missing].any()
+        n_missing = int(missing.sum())
+        if not trailing or n_missing > MAX_FILLED_TRAILING_HOURS or first_missing == 0:
+            bad = stamps[missing]
+            raise InputError(
+                f"load_mw lacks {n_missing} hour(s) of the model year {year} (UTC days, "
+                f"hour-ending stamps {stamps[0]} .. {stamps[-1]}), first {bad[0]}; only up to "
+                f"{MAX_FILLED_TRAILING_HOURS} trailing hours after the end of the record are filled"
+            )
+        values = frame.to_numpy(dtype="float64", copy=True)
+        for i in range(first_missing, len(stamps)):
+            values[i] = values[i - HOURS_PER_DAY]
+        frame = pd.DataFrame(values, index=stamps, columns=frame.columns)
+        filled = tuple(stamps[missing])
+    values = frame.to_numpy(dtype="float64")
+    if not np.isfinite(values).all():
+        raise InputError(f"load_mw has non-finite values in the model year {year}")
+    bas = [str(ba) for ba in frame.columns]
+    local_month = np.empty(values.shape, dtype="int64")
+    margin = np.empty(values.shape)
+    for j, ba in enumerate(bas):
+        month = local_hour_start(stamps, utc_offsets_h[ba]).month.to_numpy()
+        t = thresholds[ba]
+        threshold = np.where(np.isin(month, SUMMER_THRESHOLD_MONTHS), t.summer_mw, t.winter_mw)
+        local_month[:, j] = month
+        margin[:, j] = threshold - values[:, j]
+    shape = (n_days, HOURS_PER_DAY, len(bas))
+    return _YearHours(
+        dates=[dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(n_days)],
+        stamps_utc=stamps,
+        bas=bas,
+        load_mw=values.reshape(shape),
+        margin_mw=margin.reshape(shape),
+        local_month=local_month,
+        measured=~missing,
+        filled=filled,
+    )
+
+
+def _peak_days(hours: _YearHours) -> pd.DataFrame:
+    """``day, region, reason``: each BA's summer and winter peak-load days and its day of lowest
+    stranded power (filled hours excluded)."""
+    n_hours = len(hours.stamps_utc)
+    load = hours.load_mw.reshape(n_hours, -1)
+    margin = hours.margin_mw.reshape(n_hours, -1)
+    rows = []
+    for j, ba in enumerate(hours.bas):
+        month = hours.local_month[:, j]
+        candidates = {
+            PEAK_REASONS[0]: (np.isin(month, SUMMER_PEAK_MONTHS) & hours.measured, load[:, j], 1),
+            PEAK_REASONS[1]: (np.isin(month, WINTER_PEAK_MONTHS) & hours.measured, load[:, j], 1),
+            PEAK_REASONS[2]: (hours.measured, margin[:, j], -1),
+        }
+        for reason, (mask, values, sign) in candidates.items():
+            positions = np.flatnonzero(mask)
+            if positions.size == 0:
+                continue
+            hour = positions[np.argmax(sign * values[positions])]
+            rows.append({"day": int(hour // HOURS_PER_DAY), "region": ba, "reason": reason})
+    return pd.DataFrame(rows, columns=["day", "region", "reason"])
+
+
+def _cluster_days(features: np.ndarray, bas: list[str], n_clusters: int) -> np.ndarray:
+    """Medoid day (position in ``features``) standing for each day, by tsam.
+
+    ``features`` is (n_days, 24, n_ba) stranded power in MW; tsam min-max normalises each BA,
+    clusters the days hierarchically (Ward) and returns each cluster's medoid.
+    """
+    import tsam  # imported here: tsam pulls in scikit-learn and Pyomo (about 2 s)
+
+    n_days = features.shape[0]
+    # tsam needs a regular hourly index; the days are not contiguous, so give them a stand-in
+    # one and map back by position
+    index = pd.date_range("2000-01-01", periods=n_days * HOURS_PER_DAY, freq="h")
+    frame = pd.DataFrame(features.reshape(n_days * HOURS_PER_DAY, -1), index=index, columns=bas)
+    result = tsam.aggregate(
+        frame,
+        n_clusters=n_clusters,
+        period_duration=HOURS_PER_DAY,
+        temporal_resolution=1.0,
+        cluster=tsam.ClusterConfig(method="hierarchical", representation="medoid"),
+        preserve_column_means=False,
+    )
+    labels = np.asarray(result.clustering.cluster_assignments, dtype="int64")
+    centers = np.asarray(result.clustering.cluster_centers, dtype="int64")
+    if labels.shape != (n_days,) or centers.size <= labels.max():
+        raise RuntimeError("tsam returned cluster assignments that do not match the days given")
+    medoid = centers[labels]
+    if not (labels[medoid] == labels).all():  # a medoid lies in its own cluster
+        raise RuntimeError("tsam returned a medoid outside its cluster")
+    return medoid
+
+
+def _assemble(hours: _YearHours, n_typical_days: int | None) -> RepresentativeDays:
+    """Peak days whole, the rest clustered (or, with ``n_typical_days`` None or at least the
+    number of the other days, every day its own period)."""
+    reasons = _peak_days(hours)
+    n_days = len(hours.dates)
+    peak = np.zeros(n_days, dtype=bool)
+    peak[reasons["day"].to_numpy()] = True
+    others = np.flatnonzero(~peak)
+    stands_for = np.arange(n_days)  # representative day of every day
+    if n_typical_days is not None and 0 < n_typical_days < others.size:
+        medoid = _cluster_days(hours.headroom_mw[others], hours.bas, n_typical_days)
+        stands_for[others] = others[medoid]
+    representatives, counts = np.unique(stands_for, return_counts=True)
+    period_of_day = [f"d{day.isoformat()}" for day in hours.dates]
+
+    days = pd.DataFrame(
+        {
+            "period": [period_of_day[d] for d in representatives],
+            "date": [hours.dates[d] for d in representatives],
+            "weight_days": counts.astype("int64"),
+            "kind": np.where(peak[representatives], PEAK, TYPICAL),
+            "members": counts.astype("int64"),
+        },
+        columns=DAYS_COLUMNS,
+    )
+    steps = (representatives[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)).ravel()
+    step_period = np.repeat(days["period"].to_numpy(), HOURS_PER_DAY)
+    hour_names = np.tile([f"h{h:02d}" for h in range(1, HOURS_PER_DAY + 1)], len(days))
+    timestep_ids = np.char.add(step_period.astype(str), hour_names)
+    timesteps = pd.DataFrame(
+        {
+            "timestep": timestep_ids,
+            "period": step_period,
+            "duration_h": 1.0,
+            "weight_h": np.repeat(counts.astype("float64"), HOURS_PER_DAY),
+            "datetime_utc": hours.stamps_utc[steps],
+        },
+        columns=TIMESTEPS_COLUMNS,
+    )
+
+    def long(values: np.ndarray, name: str) -> pd.DataFrame:
+        flat = values.reshape(n_days * HOURS_PER_DAY, -1)[steps]  # (steps, n_ba)
+        return pd.DataFrame(
+            {
+                "region": np.repeat(hours.bas, len(steps)),
+                "timestep": np.tile(timestep_ids, len(hours.bas)),
+                name: flat.T.ravel(),
+            }
+        )
+
+    peak_reasons = pd.DataFrame(
+        {
+            "date": [hours.dates[d] for d in reasons["day"]],
+            "region": reasons["region"].to_numpy(),
+            "reason": reasons["reason"].to_numpy(),
+        }
+    )
+    return RepresentativeDays(
+        days=days,
+        timesteps=timesteps,
+        headroom=long(hours.headroom_mw, "headroom_mw"),
+        load_mw=long(hours.load_mw, "load_mw"),
+        day_of_year_map=pd.DataFrame(
+            {"date": hours.dates, "period": [period_of_day[d] for d in stands_for]}
+        ),
+        peak_reasons=peak_reasons,
+        year=hours.dates[0].year,
+        filled_hours_utc=hours.filled,
+    )
+
+
+def representative_days(
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    year: int,
+    n_typical_days: int,
+    record_years: tuple[int, int],
+) -> RepresentativeDays:
+    """Peak-keeping representative days of ``year`` (UTC calendar days).
+
+    Args:
+        load_mw: hourly load, hour-ending UTC index, one float column per BA (MW), as
+            ``datasets.load_ba_load_mw`` returns; it must cover ``record_years`` and ``year``.
+        utc_offsets_h: standard-time UTC offset (h) of every BA (``regions.ba_utc_offsets_h``).
+        year: the model year.
+        n_typical_days: number of typical days for the non-peak days (at least 1); when it is
+            at least their number, every day is its own period of weight 1 (as ``full_year``).
+        record_years: inclusive years (local standard time) that set the seasonal thresholds.
+
+    Returns:
+        The periods, steps, stranded power and load per BA and step, and the day map.
+    """
+    if n_typical_days < 1:
+        raise InputError(f"n_typical_days must be at least 1, got {n_typical_days}")
+    return _assemble(_year_hours(load_mw, utc_offsets_h, year, record_years), n_typical_days)
+
+
+def full_year(
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    year: int,
+    record_years: tuple[int, int],
+) -> RepresentativeDays:
+    """Every UTC day of ``year`` as its own period of weight 1, in the structure of
+    ``representative_days`` (peak days still marked ``"peak"``): for the full-year check."""
+    return _assemble(_year_hours(load_mw, utc_offsets_h, year, record_years), None)
+
+
+def load_inference_profile(path: Path | None = None) -> pd.Series:
+    """The diurnal inference profile (fraction of the daily peak) indexed by ``hour_local``
+    0-23, from ``data/inference_diurnal_profile.csv`` (an assumed shape; see its ``source``)."""
+    path = path or INFERENCE_PROFILE_PATH
+    table = pd.read_csv(path)
+    hours = table["hour_local"].tolist()
+    if sorted(hours) != list(range(HOURS_PER_DAY)):
+        raise InputError(f"{path}: column hour_local must hold each of 0-23 once")
+    profile = table.set_index("hour_local")["inference_profile"].sort_index().astype("float64")
+    if not profile.between(0.0, 1.0, inclusive="right").all() or profile.max() != 1.0:
+        raise InputError(f"{path}: column inference_profile must lie in (0, 1] with maximum 1.0")
+    return profile
+
+
+def inference_profiles(
+    timesteps: pd.DataFrame, zones_utc_offset_h: Mapping[str, int]
+) -> pd.DataFrame:
+    """Each zone's inference profile at each step, by the local standard hour at the start of
+    the step (hour-ending ``datetime_utc`` minus 1 h plus the zone's UTC offset).
+
+    Returns ``profile_zone, timestep, inference_profile`` (fraction of the daily peak), zones x
+    timesteps order.
+    """
+    if "datetime_utc" not in timesteps.columns:
+        raise InputError("timesteps needs a datetime_utc column (hour-ending UTC stamps)")
+    profile = load_inference_profile().to_numpy()
+    stamps = _utc(pd.DatetimeIndex(timesteps["datetime_utc"]))
+    frames = []
+    for zone, offset in zones_utc_offset_h.items():
+        if not -12 <= offset <= 14:
+            raise InputError(f"zone {zone}: UTC offset {offset} h is not a UTC offset")
+        local_hour = local_hour_start(stamps, int(offset)).hour.to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "profile_zone": zone,
+                    "timestep": timesteps["timestep"].to_numpy(),
+                    "inference_profile": profile[local_hour],
+                }
+            )
+        )
+    columns = ["profile_zone", "timestep", "inference_profile"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

@@ -1,0 +1,127 @@
+"""Candidate sites: spacing along lines, BA assignment, clusters, PUE rule, time to power."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from optimizer import sites as st
+
+
+def _lines(coords: list[list[tuple[float, float]]], volt: str = "345") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"volt_class": [volt] * len(coords), "is_dc": [False] * len(coords)},
+        geometry=[shapely.LineString(c) for c in coords],
+        crs="EPSG:4326",
+    )
+
+
+def _box_ba(name: str, lon0: float, lon1: float) -> dict:
+    return {"ba": name, "geometry": shapely.box(lon0, 30, lon1, 45)}
+
+
+def test_spacing_pieces_merged_and_parallel_lines_thinned():
+    # A 345 kV line along 40N from -100 to -95 (about 427 km) published as two pieces cut at
+    # -97.5, plus a parallel circuit 5 km north: one point per 50 km of the merged line, and
+    # none of the parallel circuit's points survive (all within 25 km of a kept point).
+    main = [[(-100.0, 40.0), (-97.5, 40.0)], [(-97.5, 40.0), (-95.0, 40.0)]]
+    parallel = [[(-100.0, 40.045), (-95.0, 40.045)]]
+    polygons = gpd.GeoDataFrame([_box_ba("AAA", -101, -97.5), _box_ba("BBB", -97.5, -94)],
+                                crs="EPSG:4326")  # fmt: skip
+    points = st.line_candidates(_lines(main + parallel), polygons, ["AAA", "BBB"], 50.0, ["345+"])
+    length_km = shapely.LineString([(-100, 40), (-95, 40)]).length * 111.32 * np.cos(np.radians(40))
+    assert len(points) == pytest.approx(round(length_km / 50), abs=1)
+    xy = points.to_crs(st.METRIC_CRS).geometry
+    gaps = np.sort(np.diff(np.sort(xy.x.to_numpy()))) / 1000
+    assert gaps.min() > 40  # neighbours are not duplicates
+    # each point carries the BA whose polygon holds it
+    assert set(points.loc[points["lon"] < -97.5, "region"]) == {"AAA"}
+    assert set(points.loc[points["lon"] > -97.5, "region"]) == {"BBB"}
+    # outside the chosen BAs: dropped
+    only_a = st.line_candidates(_lines(main), polygons, ["AAA"], 50.0, ["345+"])
+    assert (only_a["region"] == "AAA").all() and len(only_a) < len(points)
+
+
+def test_voltage_classes_are_separate():
+    lines = pd.concat([_lines([[(-100, 40), (-99, 40)]], "500"),
+                       _lines([[(-100, 41), (-99, 41)]], "220-287")])  # fmt: skip
+    polygons = gpd.GeoDataFrame([_box_ba("AAA", -101, -98)], crs="EPSG:4326")
+    points = st.line_candidates(lines, polygons, ["AAA"], 50.0)
+    assert set(points["voltage_class"]) == {"345+", "220-287"}
+    assert (points.loc[points["voltage_class"] == "345+", "lat"] - 40).abs().max() < 0.01
+
+
+def test_campus_groups_count_and_pue():
+    polygons = gpd.GeoDataFrame([_box_ba("AAA", -101, -90)], crs="EPSG:4326")
+    points = st.line_candidates(_lines([[(-100, 40), (-92, 40)]]), polygons, ["AAA"], 50.0)
+    cfg = {
+        "345+": {"interconnect_mw": 500, "interconnect_upgrade_max_mw": 1000, "site_max_mw": 2000}
+    }
+    groups = st.campus_groups(
+        points, cfg, {"AAA": 1.2}, {"AAA": 3.0}, spur_km=5, spur_capex_usd_per_mw_km=2000
+    )
+    assert len(groups) == 1
+    row = groups.iloc[0]
+    assert row["count"] == len(points) and row["pue"] == 1.2 and row["time_to_power_years"] == 3.0
+    assert row["spur_capex_usd_per_mw"] == 10_000 and not row["edge_allowed"]
+
+
+def test_pue_rule():
+    pue = st.pue_from_latitude(
+        [45.0, 42.0, 30.0], base=1.12, per_degree_south=0.008, reference_lat=42.0
+    )
+    assert pue == pytest.approx([1.12, 1.12, 1.12 + 0.008 * 12])
+
+
+def test_datacenter_clusters():
+    # three data centers within a few km of each other, two far apart singles
+    pts = [(-77.45, 39.0), (-77.47, 39.02), (-77.44, 39.03), (-100.0, 35.0), (-110.0, 35.0)]
+    dcs = gpd.GeoDataFrame({"sqft": [1.0] * 5}, geometry=[shapely.Point(p) for p in pts],
+                           crs="EPSG:4326")  # fmt: skip
+    clusters = st.datacenter_clusters(dcs, cluster_km=10, min_count=3)
+    assert len(clusters) == 1 and clusters.iloc[0]["n_datacenters"] == 3
+    assert clusters.iloc[0]["lon"] == pytest.approx(-77.4533, abs=1e-3)
+
+
+def test_time_to_power_median():
+    queue = pd.DataFrame(
+        {
+            "region": ["PJM", "PJM", "PJM", "ERCOT"],
+            "q_date": pd.to_datetime(["2016-01-01", "2018-01-01", "2019-01-01", "2020-01-01"]),
+            "on_date": pd.to_datetime(["2018-01-01", None, "2024-01-01", None]),
+            "ia_date": pd.to_datetime([None, "2021-01-01", None, "2021-01-01"]),
+        }
+    )
+    table = st.time_to_power_by_region(queue).set_index("queue_region")
+    assert table.loc["PJM", "median_years"] == pytest.approx(3.0, abs=0.01)  # 2, 3, 5 years
+    assert table.loc["PJM", "online"] == 2 and table.loc["PJM", "agreement_only"] == 1
+    assert st.ba_time_to_power(["ERCO"], table.reset_index())["ERCO"] == pytest.approx(
+        1.0, abs=0.01
+    )
+
+
+@pytest.mark.realdata
+def test_real_candidates(data_dir):
+    import optimizer.datasets as ds
+
+    bas = list(ds.load_ba_load_mw(data_dir).columns)
+    lines, polygons = ds.load_transmission_lines(data_dir), ds.load_ba_polygons(data_dir)
+    points = st.line_candidates(lines, polygons, bas, 50.0)
+    assert 1000 < len(points) < 10_000
+    assert set(points["region"]) <= set(bas) and points["region"].nunique() >= 20
+    # points of one class are never closer than half the spacing
+    for _, group in points.groupby("voltage_class"):
+        xy = group.to_crs(st.METRIC_CRS)
+        from scipy.spatial import cKDTree
+
+        d, _ = cKDTree(np.column_stack([xy.geometry.x, xy.geometry.y])).query(
+            np.column_stack([xy.geometry.x, xy.geometry.y]), k=2
+        )
+        assert d[:, 1].min() >= 25_000 - 1
+    edge = st.edge_candidates(ds.load_metros(data_dir), ds.load_datacenters(data_dir), polygons,
+                              bas, 100, 25, 3)  # fmt: skip
+    assert (edge["kind"] == "metro").sum() >= 80
+    assert "edge-35620" in set(edge["site"])  # New York
