@@ -7,6 +7,7 @@ code 2; the data directory comes from ``--data-dir`` or the ``DCSITE_DATA`` envi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -107,31 +108,104 @@ def _cmd_scenario_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from optimizer.run import run_scenario, solver_options
-    from optimizer.scenario import load_scenario
+    from pathlib import Path
 
-    scenario = load_scenario(args.dir, args.overrides, args.override_files)
-    for warning in scenario.warnings:
-        print(f"warning: {warning}")
-    chosen = {
-        "time_limit_s": args.time_limit,
-        "mip_rel_gap": args.gap,
-        "threads": args.threads,
-    }
-    options = solver_options(
-        scenario,
-        log_to_console=not args.quiet,
-        **{key: value for key, value in chosen.items() if value is not None},
-    )
-    results = run_scenario(scenario, options, progress=None if args.quiet else print)
-    results.save(args.out)
+    from optimizer.export import write_run_exports
+    from optimizer.run import run_scenario, run_us_scenario, solver_options
+    from optimizer.scenario import load_scenario
+    from optimizer.solve import SolverOptions
+    from optimizer.us_scenario import DEFAULT_SCENARIO, load_us_config
+
+    target = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    chosen = {"time_limit_s": args.time_limit, "mip_rel_gap": args.gap, "threads": args.threads}
+    chosen = {key: value for key, value in chosen.items() if value is not None}
+    say = None if args.quiet else print
+    data_dir = _data_dir(args)
+    if target.is_file():  # a built scenario: settings file, tables from the public data
+        config = load_us_config(target, args.overrides, args.override_files)
+        solver = config.solver
+        options = SolverOptions(
+            time_limit_s=solver.time_limit_s, mip_rel_gap=solver.mip_rel_gap,
+            threads=solver.threads, seed=solver.seed, log_to_console=not args.quiet,
+        )  # fmt: skip
+        options = dataclasses.replace(options, **chosen)
+        results = run_us_scenario(config, data_dir, options, progress=say,
+                                  full_year=not args.no_full_year)  # fmt: skip
+        out = args.out or f"runs/{config.name}"
+    else:
+        scenario = load_scenario(target, args.overrides, args.override_files)
+        for warning in scenario.warnings:
+            print(f"warning: {warning}")
+        options = solver_options(scenario, log_to_console=not args.quiet, **chosen)
+        results = run_scenario(scenario, options, progress=say)
+        out = args.out or f"runs/{scenario.config.name}"
+    results.save(out, extras=lambda folder: write_run_exports(folder, data_dir))
     print(results.describe())
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     if results.summary["status"] == "infeasible":
-        print(f"dcsite: error: scenario {args.dir} is infeasible; {results.summary['explanation']}",
+        print(f"dcsite: error: scenario {target} is infeasible; {results.summary['explanation']}",
               file=sys.stderr)  # fmt: skip
         return EXIT_USER_ERROR
     return 0 if results.summary["has_solution"] else 1
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    import signal
+
+    from optimizer.batch import run_sweep
+
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up workers as on Ctrl-C
+    try:
+        table = run_sweep(
+            args.sweep,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"dcsite: batch interrupted; finished variants are kept in {Path(args.out) / 'runs'};"
+            " rerun with --resume to finish the rest",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    shown = table[["variant", "status", "objective_usd", "mip_gap", "wall_seconds"]].copy()
+    shown["objective_usd"] = (shown["objective_usd"] / 1e6).round(2)
+    shown["mip_gap"] = (100 * shown["mip_gap"]).round(3)
+    shown["wall_seconds"] = shown["wall_seconds"].round(2)
+    shown.columns = ["variant", "status", "cost M USD/yr", "gap %", "seconds"]
+    print(shown.to_string(index=False))
+    failed = int((~table["has_solution"]).sum())
+    out = Path(args.out)
+    print(f"wrote {out / 'runs'}/, {out / 'summary.parquet'} and {out / 'summary.csv'}")
+    if failed:
+        print(
+            f"dcsite: {failed} of {len(table)} variants have no solution (see the error column"
+            f" of {out / 'summary.csv'})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from optimizer.export import FORMATS, write_exports
+
+    formats = FORMATS if args.format == "all" else (args.format,)
+    written = write_exports(args.run_dir, _data_dir(args), formats)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print(f"{args.run_dir}: the run has no solution; nothing to export")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,13 +271,58 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", parents=[common, overrides], help="solve a scenario and write its run folder"
     )
-    run.add_argument("dir", help="scenario folder (scenario.yaml and CSV tables)")
-    run.add_argument("--out", required=True, help="run folder to write (replaced atomically)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario folder (scenario.yaml and CSV tables) or a built scenario's YAML file "
+        "(default: data/scenarios/us-default.yaml, built from the public data)",
+    )
+    run.add_argument(
+        "--out", default=None, help="run folder to write, replaced atomically (default: runs/NAME)"
+    )
+    run.add_argument(
+        "--no-full-year", action="store_true", help="skip the full-year check of a built scenario"
+    )
     run.add_argument("--time-limit", type=float, default=None, help="solver time limit in s")
     run.add_argument("--gap", type=float, default=None, help="relative MIP gap, e.g. 0.01")
     run.add_argument("--threads", type=int, default=None, help="HiGHS threads")
     run.add_argument("--quiet", action="store_true", help="no HiGHS log, only the summary")
     run.set_defaults(func=_cmd_run)
+
+    export = sub.add_parser(
+        "export", parents=[common], help="write a run folder's GeoJSON layers, HTML map, plots"
+    )
+    export.add_argument("run_dir", help="run folder written by dcsite run")
+    export.add_argument(
+        "--format",
+        choices=["geojson", "html", "png", "all"],
+        default="all",
+        help="GeoJSON layers, map.html, PNG plots, or all of them (default: all)",
+    )
+    export.set_defaults(func=_cmd_export)
+
+    batch = sub.add_parser(
+        "batch",
+        parents=[common],
+        help="run every variant of a sweep file, locally or on a Dask cluster",
+    )
+    batch.add_argument("sweep", help="sweep file (YAML): base scenario, variants, grid, seeds")
+    batch.add_argument("--out", required=True, help="batch folder (runs/<variant>/, summary.*)")
+    batch.add_argument(
+        "--workers", type=int, default=None, help="local worker processes (default: cores)"
+    )
+    batch.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
+    )
+    batch.add_argument(
+        "--resume", action="store_true", help="skip variants already done for the same hash"
+    )
+    batch.add_argument("--quiet", action="store_true", help="no progress line, only the table")
+    batch.set_defaults(func=_cmd_batch)
     return parser
 
 

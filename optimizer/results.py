@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,14 +64,29 @@ class Results:
     dispatch: pd.DataFrame
     regions: pd.DataFrame
     region_timesteps: pd.DataFrame
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """More tables of a run (e.g. the US builder's candidates and queue figures), saved as
+    ``<name>.csv``."""
 
-    def save(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write the run folder atomically (temporary folder, then rename)."""
+    def save(
+        self,
+        out_dir: str | os.PathLike[str],
+        extras: Callable[[Path], object] | None = None,
+    ) -> Path:
+        """Write the run folder atomically (temporary folder, then rename).
+
+        ``extras(folder)`` may write more files (maps, plots) into the folder before it is
+        renamed into place, so a reader never sees a run without them.
+        """
         with atomic_dir(out_dir) as tmp:
             (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
             for name in TABLES:
                 getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
             self.dispatch.to_parquet(tmp / "dispatch.parquet", index=False)
+            for name, table in self.extras.items():
+                table.to_csv(tmp / f"{name}.csv", index=False)
+            if extras is not None:
+                extras(tmp)
         return Path(out_dir)
 
     @classmethod
@@ -173,7 +189,11 @@ def collect_results(
     # dispatch, long form
     index = pd.MultiIndex.from_product([d.sites, d.timesteps], names=["site", "timestep"])
     edge_served = {s: sum(served[s, mm] for mm in d.pairs_of_site[s]) for s in d.edge_sites}
-    profile = np.array([d.inference_profile[t] for t in d.timesteps])
+    zone_served: dict[str, dict[str, float]] = {}
+    for (s, mm), v in served.items():
+        zone = zone_served.setdefault(s, {})
+        zone[d.metro_zone[mm]] = zone.get(d.metro_zone[mm], 0.0) + v
+    profile = {z: np.array([d.inference_profile[z, t] for t in d.timesteps]) for z in d.zones}
     weight = np.array([d.weight_h[t] for t in d.timesteps])
     dispatch = pd.DataFrame(index=index)
     n_t = len(d.timesteps)
@@ -184,8 +204,14 @@ def collect_results(
             [values.get((s, t), 0.0) if s in have else 0.0 for s in d.sites for t in d.timesteps]
         )
 
-    dispatch["grid_import_mw"] = per_site(grid, d.sites)
-    inference = np.concatenate([edge_served.get(s, 0.0) * profile for s in d.sites])
+    n_zero = np.zeros(n_t)
+    inference = np.concatenate(
+        [sum((v * profile[z] for z, v in zone_served.get(s, {}).items()), n_zero) for s in d.sites]
+    )
+    hourly = set(d.hourly_sites)
+    pue_rep = np.repeat([d.pue[s] for s in d.sites], n_t)
+    static = np.repeat([s not in hourly for s in d.sites], n_t)
+    dispatch["grid_import_mw"] = np.where(static, pue_rep * inference, per_site(grid, d.sites))
     campus_rep = np.repeat([campus_mw.get(s, 0.0) for s in d.sites], n_t)
     curtail_arr = per_site(curtailed, d.campus_sites)
     dispatch["inference_mw"] = inference
@@ -194,8 +220,7 @@ def collect_results(
     dispatch["charge_mw"] = per_site(charge, d.storage_sites)
     dispatch["discharge_mw"] = per_site(discharge, d.storage_sites)
     dispatch["soc_mwh"] = per_site(soc, d.storage_sites)
-    pue = np.repeat([d.pue[s] for s in d.sites], n_t)
-    dispatch["site_load_mw"] = pue * (dispatch["inference_mw"] + dispatch["training_mw"])
+    dispatch["site_load_mw"] = pue_rep * (dispatch["inference_mw"] + dispatch["training_mw"])
     dispatch["weight_h"] = np.tile(weight, len(d.sites))
     dispatch = dispatch.reset_index()
 
@@ -214,6 +239,8 @@ def collect_results(
             {
                 "site": s,
                 "region": d.site_region[s],
+                "count": d.count[s],
+                "campuses": int(round(pyo.value(m.campus_count[s]))) if s in campus_mw else 0,
                 "campus_mw": cmw,
                 "edge_modules": modules.get(s, 0),
                 "edge_mw": d.module_mw * modules.get(s, 0),
@@ -238,6 +265,9 @@ def collect_results(
         )
     sites = pd.DataFrame(rows)
     sites["built"] = (sites["campus_mw"] > 0) | (sites["edge_modules"] > 0)
+    extra = [c for c in ("voltage_class", "spur_km") if c in scenario.sites.columns]
+    if extra:
+        sites = sites.merge(scenario.sites[["site", *extra]], on="site", how="left")
     coords = scenario.sites.set_index("site")[["lat", "lon"]]
     sites.insert(2, "lat", sites["site"].map(coords["lat"]))
     sites.insert(3, "lon", sites["site"].map(coords["lon"]))

@@ -6,10 +6,13 @@ import dataclasses
 from collections.abc import Callable
 from importlib.metadata import version
 
-from optimizer.model import LIMIT_CONSTRAINTS, build_model
+from optimizer.heuristic import warm_start
+from optimizer.model import LIMIT_CONSTRAINTS, BuiltModel, build_model
 from optimizer.results import Results, collect_results
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, ScenarioConfig
 from optimizer.solve import (
+    MatrixModel,
+    SolveResult,
     SolverOptions,
     describe_violations,
     explain_infeasibility,
@@ -37,13 +40,57 @@ def _versions() -> dict[str, str]:
     return {pkg: version(pkg) for pkg in ("dcsite", "pyomo", "highspy")}
 
 
+def solve_plan(
+    built: BuiltModel, matrix: MatrixModel, options: SolverOptions, say: Progress
+) -> SolveResult:
+    """LP bound and rounded plan first (:mod:`optimizer.heuristic`); branch and bound from that
+    plan only if it is not already proven within the gap. The bound reported is the better of
+    the LP relaxation's and HiGHS'."""
+    if matrix.integer_columns.size == 0:
+        return solve_matrix(matrix, options)
+    ws = warm_start(matrix, built.data, options)
+    if ws.x is None:
+        say(f"no rounded plan after {ws.seconds:.1f} s; branch and bound from scratch")
+        return solve_matrix(matrix, options)
+    say(
+        f"LP bound {ws.bound_usd:,.0f} USD, rounded plan {ws.objective_usd:,.0f} USD "
+        f"(gap {100 * ws.gap:.2f} %) after {ws.seconds:.1f} s"
+    )
+    if ws.gap <= options.mip_rel_gap:
+        return SolveResult(
+            status="optimal",
+            highs_status="rounded plan within the gap of the LP relaxation bound",
+            has_solution=True,
+            objective_usd=ws.objective_usd,
+            best_bound_usd=ws.bound_usd,
+            mip_gap=max(ws.gap, 0.0),
+            solve_seconds=ws.seconds,
+            x=ws.x,
+            row_dual=ws.row_dual,
+            notes=[f"gap proven by the LP relaxation bound ({100 * ws.gap:.2f} %)"],
+        )
+    remaining = max(options.time_limit_s - ws.seconds, 10.0)
+    result = solve_matrix(matrix, dataclasses.replace(options, time_limit_s=remaining), start=ws.x)
+    result.solve_seconds += ws.seconds
+    if result.has_solution and result.best_bound_usd is not None and ws.bound_usd is not None:
+        result.best_bound_usd = max(result.best_bound_usd, ws.bound_usd)
+        result.mip_gap = max(
+            (result.objective_usd - result.best_bound_usd) / max(abs(result.objective_usd), 1e-9),
+            0.0,
+        )
+    return result
+
+
 def run_scenario(
     scenario: Scenario, options: SolverOptions | None = None, progress: Progress | None = None
 ) -> Results:
     """Build, solve and read back one scenario. An infeasible scenario returns Results whose
     summary has ``status == "infeasible"`` and an ``infeasibility`` explanation."""
     say = progress or (lambda _msg: None)
-    options = options or solver_options(scenario)
+    return _run(scenario, options or solver_options(scenario), say)[0]
+
+
+def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Results, BuiltModel]:
     say(f"building model for scenario {scenario.config.name} ...")
     built = build_model(scenario)
     matrix = to_matrix(built.model)
@@ -54,8 +101,8 @@ def run_scenario(
         f" {size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     say(f"solving (time limit {options.time_limit_s:g} s, gap {100 * options.mip_rel_gap:g} %) ...")
-    result = solve_matrix(matrix, options)
-    say(f"HiGHS: {result.highs_status} after {result.solve_seconds:.2f} s")
+    result = solve_plan(built, matrix, options, say)
+    say(f"{result.status} after {result.solve_seconds:.2f} s ({result.highs_status})")
     info = {
         "name": scenario.config.name,
         "source": str(scenario.source),
@@ -70,4 +117,56 @@ def run_scenario(
         violations = explain_infeasibility(matrix, options, LIMIT_CONSTRAINTS)
         results.summary["infeasibility"] = [dataclasses.asdict(v) for v in violations]
         results.summary["explanation"] = describe_violations(violations)
+    return results, built
+
+
+def run_us_scenario(
+    config: ScenarioConfig,
+    data_dir: str | None,
+    options: SolverOptions | None = None,
+    progress: Progress | None = None,
+    full_year: bool = True,
+) -> Results:
+    """Build the US scenario from the public data, solve it, and operate the plan over the
+    full year; the summary gains ``stages_seconds`` and ``full_year``."""
+    from optimizer.fullyear import full_year_check
+    from optimizer.us_scenario import build_us_scenario
+
+    say = progress or (lambda _msg: None)
+    built_us = build_us_scenario(config, data_dir, with_full_year=full_year, progress=say)
+    scenario = built_us.scenario
+    say(
+        f"scenario: {len(scenario.sites)} sites, {len(scenario.metros)} metros, "
+        f"{len(scenario.timesteps)} steps ({len(built_us.days)} days), "
+        f"{len(scenario.latency)} admissible pairs"
+    )
+    options = options or solver_options(scenario)
+    results, reduced = _run(scenario, options, say)
+    stages = dict(built_us.stage_seconds)
+    stages.update(
+        {
+            "model build": results.summary["build_seconds"],
+            "hand-off to HiGHS": results.summary["handoff_seconds"],
+            "solve": results.summary["solve_seconds"],
+        }
+    )
+    if full_year and results.summary["has_solution"]:
+        say("full-year check: operating the plan over every hour of the year ...")
+        check = full_year_check(reduced, built_us.full_year, results.summary, options)
+        results.summary["full_year"] = check
+        stages["full-year check"] = check["seconds"]
+        say(
+            f"full year: dispatch cost {check['dispatch_cost_usd'] / 1e6:,.1f} M USD "
+            f"({check['difference']['dispatch_cost_pct']:+.2f} % vs the representative days), "
+            f"curtailment {check['training_curtailment_pct']:.2f} %, unserved "
+            f"{check['unserved_energy_mwh']:,.0f} MWh"
+        )
+    results.summary["stages_seconds"] = stages
+    results.summary["left_out_metros"] = built_us.left_out_metros["metro"].tolist()
+    results.extras = {
+        "time_to_power": built_us.time_to_power,
+        "representative_days": built_us.days,
+        "campus_candidates": built_us.campus_candidates.drop(columns="geometry"),
+        "left_out_metros": built_us.left_out_metros,
+    }
     return results

@@ -149,9 +149,20 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) and abs(value) < 1e300 else None
 
 
-def solve_matrix(matrix: MatrixModel, options: SolverOptions) -> SolveResult:
-    """Solve the MIP; on a solution, re-solve with integers fixed for duals."""
+def solve_matrix(
+    matrix: MatrixModel,
+    options: SolverOptions,
+    duals: bool = True,
+    start: np.ndarray | None = None,
+) -> SolveResult:
+    """Solve the MIP (from a starting solution ``start`` if given); on a solution (and with
+    ``duals``), re-solve with integers fixed for duals."""
     h = _highs(matrix.lp, options)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = np.asarray(start, dtype=float)
+        solution.value_valid = True
+        h.setSolution(solution)
     started = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - started
@@ -179,7 +190,7 @@ def solve_matrix(matrix: MatrixModel, options: SolverOptions) -> SolveResult:
         )
     if has_solution:
         result.x = np.asarray(h.getSolution().col_value, dtype=float)
-        if is_mip:
+        if is_mip and duals:
             result.x[matrix.integer_columns] = np.round(result.x[matrix.integer_columns])
             started = time.perf_counter()
             result.row_dual = solve_fixed(matrix, result.x, options).row_dual

@@ -19,10 +19,12 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 def test_run_writes_every_output(name, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(SCENARIOS / name), "--out", str(out), "--quiet"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["summary.json", "sites.csv", "metros.csv", "assignments.csv", "dispatch.parquet",
-         "regions.csv", "region_timesteps.csv"]
-    )  # fmt: skip
+    names = {p.name for p in out.iterdir()}
+    tables = {"summary.json", "sites.csv", "metros.csv", "assignments.csv", "dispatch.parquet",
+              "regions.csv", "region_timesteps.csv"}  # fmt: skip
+    exports = {"sites.geojson", "assignments.geojson", "metros.geojson", "regions.geojson",
+               "map.html", "cost_breakdown.png", "stranded_power_duration.png"}  # fmt: skip
+    assert tables | exports <= names
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left behind
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"

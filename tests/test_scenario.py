@@ -24,6 +24,7 @@ from optimizer.scenario import (
     FinanceConfig,
     ScenarioConfig,
     ScenarioError,
+    UsBuildConfig,
     apply_overrides,
     check_scenario,
     load_scenario,
@@ -85,11 +86,15 @@ def test_example_scenarios_load_and_check_clean(name):
 def test_tiny_tables_are_tidy_with_defaults_filled():
     s = load_scenario(EXAMPLES / "tiny")
     assert list(s.sites.columns) == [
-        "site", "region", "lat", "lon", "interconnect_mw", "interconnect_upgrade_max_mw",
-        "site_max_mw", "pue", "time_to_power_years", "campus_allowed", "edge_allowed",
-        "storage_allowed",
+        "site", "region", "lat", "lon", "count", "voltage_class", "interconnect_mw",
+        "interconnect_upgrade_max_mw", "site_max_mw", "pue", "time_to_power_years", "spur_km",
+        "spur_capex_usd_per_mw", "campus_allowed", "edge_allowed", "storage_allowed",
     ]  # fmt: skip
     assert s.sites["campus_allowed"].dtype == bool
+    assert s.sites["count"].dtype == "int64" and s.sites["count"].eq(1).all()
+    assert s.sites["spur_capex_usd_per_mw"].eq(0.0).all() and s.sites["spur_km"].eq(0.0).all()
+    assert s.sites["voltage_class"].eq("").all()
+    assert s.metros["profile_zone"].eq("all").all()
     assert s.sites["interconnect_mw"].dtype == "float64"
     assert s.sites.loc[s.sites["site"] == "mesa", "campus_allowed"].item() is False
     # latency_max_ms: Charlotte's own 8 ms; the others inherit inference.latency_max_ms (10 ms)
@@ -533,6 +538,268 @@ def test_latency_settings_change_the_pairs(tiny):
     )
 
 
+# --- site groups (count) ------------------------------------------------------------------
+
+
+def test_group_of_sites_cannot_host_edge_modules(tiny):
+    _set_cell(tiny, "sites.csv", 4, "count", "3")  # abilene, edge_allowed true
+    assert check_scenario(tiny) == [
+        "sites.csv: row 4, column count: a group of identical sites (count > 1) cannot host edge "
+        "modules; set edge_allowed to false"
+    ]
+    _set_cell(tiny, "sites.csv", 4, "edge_allowed", "false")
+    s = load_scenario(tiny)
+    assert s.sites.set_index("site")["count"].to_dict()["abilene"] == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2.5", "not a whole number: '2.5'"),
+        ("0", "must be >= 1, got 0"),
+        ("two", "not a number: 'two'"),
+    ],
+)
+def test_count_must_be_a_whole_number_of_at_least_one(tiny, value, problem):
+    _set_cell(tiny, "sites.csv", 4, "edge_allowed", "false")
+    _set_cell(tiny, "sites.csv", 4, "count", value)
+    assert check_scenario(tiny) == [f"sites.csv: row 4, column count: {problem}"]
+
+
+def test_count_from_frames_and_empty_cells_take_the_default():
+    frames = _tiny_frames()
+    frames["sites"]["count"] = [1, 2.0, None, 1, 1, 1]  # tucson: 2 identical sites
+    frames["sites"]["edge_allowed"] = [True, False, True, True, True, True]
+    config = yaml.safe_load((EXAMPLES / "tiny" / "scenario.yaml").read_text())
+    s = scenario_from_frames(config, **frames)
+    assert s.sites["count"].tolist() == [1, 2, 1, 1, 1, 1]
+    frames["sites"].loc[1, "count"] = 1.5
+    with pytest.raises(ScenarioError, match="row 3, column count: not a whole number: 1.5"):
+        scenario_from_frames(config, **frames)
+
+
+def test_training_target_counts_every_site_of_a_group(tiny):
+    # the campus sites fit 200 + 200 + 200 + 200 MW; abilene standing for 2 sites adds 200 more
+    assert "adds up to 800 MW" in check_scenario(tiny, ["training.target_mw=900"])[0]
+    _set_cell(tiny, "sites.csv", 4, "edge_allowed", "false")
+    _set_cell(tiny, "sites.csv", 4, "count", "2")
+    assert check_scenario(tiny, ["training.target_mw=1000"]) == []
+    (problem,) = check_scenario(tiny, ["training.target_mw=1100"])
+    assert problem.startswith(
+        "--set training.target_mw=1100: field training.target_mw: 1100 MW cannot be built: the "
+        "largest campus block that fits each campus site's site_max_mw adds up to 1000 MW"
+    )
+
+
+def test_spur_capex_given_per_site(tiny):
+    _edit_csv(tiny, "sites.csv", lambda d: d.assign(spur_capex_usd_per_mw=""))
+    _set_cell(tiny, "sites.csv", 3, "spur_capex_usd_per_mw", "125000")
+    spur = load_scenario(tiny).sites.set_index("site")["spur_capex_usd_per_mw"]
+    assert spur["tucson"] == 125000.0 and spur.drop("tucson").eq(0.0).all()
+    _set_cell(tiny, "sites.csv", 3, "spur_capex_usd_per_mw", "-1")
+    assert check_scenario(tiny) == [
+        "sites.csv: row 3, column spur_capex_usd_per_mw: must be >= 0, got -1"
+    ]
+
+
+# --- inference profiles ---------------------------------------------------------------------
+
+STEPS = [f"h{h:02d}" for h in range(24)]
+
+
+def _profiles(tiny: Path, rows: list[tuple[str, str, float]]) -> list[str]:
+    """Write inference_profiles.csv; the override that makes the scenario read it."""
+    lines = ["profile_zone,timestep,inference_profile", *(f"{z},{t},{v}" for z, t, v in rows)]
+    (tiny / "inference_profiles.csv").write_text("\n".join(lines) + "\n")
+    return ["tables.inference_profiles=inference_profiles.csv"]
+
+
+def _zoned_metros(tiny: Path) -> None:
+    """phoenix and atlanta follow zone 'sun', dallas 'plains', charlotte the default 'all'."""
+    _edit_csv(tiny, "metros.csv", lambda d: d.assign(profile_zone=["sun", "plains", "sun", ""]))
+
+
+def test_inference_profiles_default_to_the_timesteps_profile():
+    s = load_scenario(EXAMPLES / "tiny")
+    p = s.inference_profiles
+    assert list(p.columns) == ["profile_zone", "timestep", "inference_profile"]
+    assert p["profile_zone"].eq("all").all() and p["timestep"].tolist() == STEPS
+    assert p["inference_profile"].tolist() == s.timesteps["inference_profile"].tolist()
+    assert p["inference_profile"].dtype == "float64"
+
+
+def test_inference_profiles_filled_for_every_zone_in_metro_order(tiny):
+    _zoned_metros(tiny)
+    override = _profiles(tiny, [("sun", t, 0.5) for t in STEPS])
+    s = load_scenario(tiny, override)
+    p = s.inference_profiles
+    assert len(p) == 3 * 24
+    assert list(dict.fromkeys(p["profile_zone"])) == ["sun", "plains", "all"]
+    assert p["timestep"].tolist() == STEPS * 3
+    by_zone = p.groupby("profile_zone", sort=False)["inference_profile"].apply(list).to_dict()
+    assert by_zone["sun"] == [0.5] * 24
+    assert by_zone["plains"] == by_zone["all"] == s.timesteps["inference_profile"].tolist()
+    assert s.warnings == []
+    assert s.hash() != load_scenario(tiny).hash()
+
+
+def test_inference_profiles_zone_missing_a_timestep(tiny):
+    _zoned_metros(tiny)
+    override = _profiles(tiny, [("sun", t, 0.5) for t in STEPS if t not in ("h05", "h06")])
+    assert check_scenario(tiny, override) == [
+        "inference_profiles.csv: column timestep: profile_zone 'sun' has no row for 2 "
+        "timestep(s): 'h05', 'h06'"
+    ]
+
+
+def test_inference_profiles_unknown_or_repeated_timestep(tiny):
+    _zoned_metros(tiny)
+    rows = [("sun", t, 0.5) for t in STEPS]
+    override = _profiles(tiny, [*rows, ("sun", "h99", 0.5), ("sun", "h03", 0.4)])
+    assert check_scenario(tiny, override) == [
+        "inference_profiles.csv: row 27, columns profile_zone, timestep: duplicate pair ('sun', "
+        "'h03') (first on row 5)",
+        "inference_profiles.csv: row 26, column timestep: unknown timestep 'h99' (not in "
+        "timesteps.csv)",
+    ]
+
+
+def test_inference_profiles_bounds_and_unused_zone(tiny):
+    _zoned_metros(tiny)
+    override = _profiles(tiny, [("sun", t, 1.5 if t == "h00" else 0.5) for t in STEPS])
+    assert check_scenario(tiny, override) == [
+        "inference_profiles.csv: row 2, column inference_profile: must be <= 1, got 1.5"
+    ]
+    override = _profiles(tiny, [(z, t, 0.5) for z in ("sun", "moon") for t in STEPS])
+    s = load_scenario(tiny, override)
+    assert "moon" not in set(s.inference_profiles["profile_zone"])
+    assert s.warnings == [
+        "inference_profiles.csv: column profile_zone: no metro in metros.csv follows 'moon'"
+    ]
+
+
+def test_inference_profiles_from_frames_equal_the_folder(tiny):
+    _zoned_metros(tiny)
+    override = _profiles(tiny, [("plains", t, 0.25) for t in STEPS])
+    config = yaml.safe_load((tiny / "scenario.yaml").read_text())
+    frames = {n: pd.read_csv(tiny / f"{n}.csv") for n in (*_tiny_frames(), "inference_profiles")}
+    s = scenario_from_frames(config, **frames)
+    assert s.hash() == load_scenario(tiny, override).hash()
+    assert s.inference_profiles.set_index(["profile_zone", "timestep"]).loc[
+        ("plains", "h12"), "inference_profile"
+    ] == pytest.approx(0.25)
+
+
+# --- build settings (US scenario builder) ---------------------------------------------------
+
+
+def test_build_section_is_optional_with_documented_defaults():
+    assert load_scenario(EXAMPLES / "tiny").config.build is None
+    build = UsBuildConfig()
+    assert (build.year, build.record_first_year, build.record_last_year) == (2024, 2016, 2024)
+    assert build.bas == [] and build.backbone_networks == [] and build.pue_constant is None
+    assert (build.n_metros, build.n_typical_days, build.headroom_share) == (100, 6, 0.5)
+    assert (build.campus_spur_km, build.spur_capex_usd_per_mw_km) == (5.0, 2500.0)
+    assert {k: v.model_dump() for k, v in build.campus_classes.items()} == {
+        "345+": {"interconnect_mw": 500.0, "interconnect_upgrade_max_mw": 1500.0,
+                 "site_max_mw": 2000.0},
+        "220-287": {"interconnect_mw": 200.0, "interconnect_upgrade_max_mw": 400.0,
+                    "site_max_mw": 600.0},
+    }  # fmt: skip
+
+
+def test_build_section_in_scenario_yaml(tiny):
+    _edit_yaml(tiny, lambda d: d.update(build={"year": 2023, "bas": ["PJM", "ERCO"]}))
+    s = load_scenario(tiny)
+    assert s.config.build.year == 2023 and s.config.build.bas == ["PJM", "ERCO"]
+    assert s.config.build.campus_spacing_km == 50.0
+    assert s.hash() != load_scenario(EXAMPLES / "tiny").hash()
+
+
+def test_build_overrides_create_the_section_and_keep_defaults(tiny):
+    out = apply_overrides({}, ["build.n_typical_days=4"])
+    assert out == {"build": {"n_typical_days": 4}}
+    overrides = ["build.n_typical_days=4", "build.campus_classes.345+.site_max_mw=1500"]
+    s = load_scenario(tiny, overrides)
+    classes = s.config.build.campus_classes
+    assert s.config.build.n_typical_days == 4
+    assert (classes["345+"].site_max_mw, classes["345+"].interconnect_mw) == (1500.0, 500.0)
+    assert classes["220-287"].site_max_mw == 600.0
+
+
+def test_build_override_file_merges_like_set(tiny, tmp_path):
+    over = tmp_path / "us.yaml"
+    over.write_text("build:\n  campus_classes:\n    220-287:\n      interconnect_mw: 150\n")
+    s = load_scenario(tiny, override_files=[over])
+    classes = s.config.build.campus_classes
+    assert classes["220-287"].interconnect_mw == 150.0 and classes["220-287"].site_max_mw == 600
+    assert classes["345+"].site_max_mw == 2000.0
+
+
+def test_unknown_build_paths_are_rejected(tiny):
+    with pytest.raises(InputError, match=r"unknown key build\.nope; valid keys under build: year"):
+        apply_overrides({}, ["build.nope=1"])
+    with pytest.raises(
+        InputError,
+        match=r"unknown key build\.campus_classes\.500\+; valid keys under "
+        r"build\.campus_classes: 345\+, 220-287",
+    ):
+        apply_overrides({}, ["build.campus_classes.500+.site_max_mw=1"])
+    with pytest.raises(InputError, match=r"build\.campus_classes\.345\+\.nope"):
+        load_scenario(tiny, ["build.campus_classes.345+.nope=1"])
+
+
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (
+            {"campus_classes": {"500+": {"interconnect_mw": 1, "interconnect_upgrade_max_mw": 1,
+                                         "site_max_mw": 1}}},
+            "field build.campus_classes.500+: unknown key; valid keys here: 345+, 220-287",
+        ),
+        (
+            {"campus_classes": {"345+": {"interconnect_mw": 1, "site_max_mw": 1}}},
+            "field build.campus_classes.345+.interconnect_upgrade_max_mw: required field is "
+            "missing",
+        ),
+        (
+            {"campus_classes": {"345+": {"interconnect_mw": 1, "interconnect_upgrade_max_mw": 1,
+                                         "site_max_mw": 0}}},
+            "field build.campus_classes.345+.site_max_mw: Input should be greater than 0 (got 0)",
+        ),
+        ({"year": 2015}, "field build.year: Input should be greater than or equal to 2016"),
+        ({"n_typical_days": 366}, "field build.n_typical_days: Input should be less than or "
+                                  "equal to 365 (got 366)"),
+        ({"n_metros": 0}, "field build.n_metros: Input should be greater than or equal to 1"),
+        ({"headroom_share": 1.5}, "field build.headroom_share: Input should be less than or "
+                                  "equal to 1"),
+        ({"pue_constant": 0.9}, "field build.pue_constant: Input should be greater than or "
+                                "equal to 1"),
+        ({"campus_spacing_km": 0}, "field build.campus_spacing_km: Input should be greater "
+                                   "than 0"),
+        ({"datacenter_cluster_min_count": 2.5}, "field build.datacenter_cluster_min_count: "
+                                                "Input should be a valid integer"),
+        ({"record_first_year": 2020, "record_last_year": 2018},
+         "field build: record_first_year (2020) is after record_last_year (2018)"),
+        ({"bas": ["PJM", "NOPE"]}, "field build.bas: unknown BA codes ['NOPE']; known: AZPS"),
+        ({"bas": ["PJM", "PJM"]}, "field build.bas: BA codes must be distinct"),
+        ({"nope": 1}, "field build.nope: unknown key; valid keys here: year, record_first_year"),
+    ],
+)  # fmt: skip
+def test_build_settings_are_validated(tiny, build, problem):
+    _edit_yaml(tiny, lambda d: d.update(build=build))
+    problems = check_scenario(tiny)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"scenario.yaml: {problem}"), problems[0]
+
+
+def test_build_problem_names_the_override(tiny):
+    assert check_scenario(tiny, ["build.n_typical_days=0"]) == [
+        "--set build.n_typical_days=0: field build.n_typical_days: Input should be greater than "
+        "or equal to 1 (got 0)"
+    ]
+
+
 # --- hash -----------------------------------------------------------------------------------
 
 
@@ -586,6 +853,10 @@ def test_schema_lists_every_field_with_units_and_bounds():
         assert path in text
     assert "training.target_mw" in text and "finance.tenants.N.credit_spread_pct" in text
     assert "interconnect_upgrade_max_mw" in text and "inference.latency_max_ms" in text
+    for name in ("count", "spur_capex_usd_per_mw", "profile_zone", "tables.inference_profiles"):
+        assert name in text
+    assert "inference_profiles.csv (optional)" in text
+    assert "build.campus_classes.KEY.site_max_mw" in text and "build.pue_constant" in text
 
 
 def test_cli_scenario_check_ok(capsys):

@@ -48,11 +48,14 @@ class BuiltModel:
     build_seconds: float
 
 
-def build_model(scenario: Scenario) -> BuiltModel:
-    """Build the siting MIP of a validated scenario (garbage collection paused while building)."""
+def build_model(scenario: Scenario, operational_check: bool = False) -> BuiltModel:
+    """Build the siting MIP of a validated scenario (garbage collection paused while building).
+
+    ``operational_check`` builds the full-year check variant (see ``sets.ModelData``).
+    """
     started = time.perf_counter()
     with PauseGC():
-        data = model_data(scenario)
+        data = model_data(scenario, operational_check)
         m = pyo.ConcreteModel(name=scenario.config.name)
         add_sets(m, data)
         add_siting(m, data)

@@ -6,14 +6,18 @@ Variable
     ``firm_capacity_mw[r] >= 0``: firm capacity procured in region r (paid per MW-year).
 
 Constraint
-    ``headroom_limit[r, t]``: sum_{s in r} grid_import_mw[s, t]
+    ``headroom_limit[r, t]``: sum_{s in r} grid import (s, t)
                               <= headroom_share[r] * headroom_mw[r, t] + firm_capacity_mw[r]
+
+Full-year check (``operational_check``): load the fixed plan cannot get from the grid in a step
+is ``shortfall_mw[r, t] >= 0`` on the left-hand side, paid at the unserved penalty.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.power import grid_import
 from optimizer.model.sets import ModelData
 
 
@@ -21,11 +25,13 @@ def add_headroom(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add firm capacity and the per-region, per-step headroom limit to ``m``."""
     m.firm_capacity_mw = pyo.Var(m.regions, domain=pyo.NonNegativeReals)
     used = [r for r in d.regions if d.sites_in_region[r]]
-    m.headroom_limit = pyo.Constraint(
-        used,
-        m.timesteps,
-        rule=lambda m, r, t: (
-            sum(m.grid_import_mw[s, t] for s in d.sites_in_region[r])
-            <= d.headroom_share[r] * d.headroom_mw[r, t] + m.firm_capacity_mw[r]
-        ),
-    )
+    if d.operational_check:
+        m.shortfall_mw = pyo.Var(used, m.timesteps, domain=pyo.NonNegativeReals)
+
+    def limit(m, r, t):
+        drawn = sum(grid_import(m, s, t) for s in d.sites_in_region[r])
+        if d.operational_check:
+            drawn -= m.shortfall_mw[r, t]
+        return drawn <= d.headroom_share[r] * d.headroom_mw[r, t] + m.firm_capacity_mw[r]
+
+    m.headroom_limit = pyo.Constraint(used, m.timesteps, rule=limit)

@@ -11,6 +11,7 @@ Site terms (``site_cost_usd[s, term]``, summed over sites into ``cost_usd[term]`
                                            + storage_power_capex_usd_per_mw * sum_s storage_power_mw[s])
     ``interconnect_capex``: crf_interconnect * interconnect_upgrade_capex_usd_per_mw
                             * sum_s interconnect_upgrade_mw[s]
+    ``spur_capex``:         crf_interconnect * spur_capex_usd_per_mw[s] * (campus_mw[s] + edge_mw[s])
     ``energy``:             sum_{s,t} weight_h[t] * price_usd_per_mwh[region(s), t] * grid_import_mw[s, t]
     ``curtailment``:        curtailment_cost_usd_per_mwh * sum_{s,t} weight_h[t] * curtailed_mw[s, t]
     ``time_to_power``:      delay_cost_usd_per_mw_year * sum_s time_to_power_years[s]
@@ -19,8 +20,11 @@ Site terms (``site_cost_usd[s, term]``, summed over sites into ``cost_usd[term]`
 
 System terms (``cost_usd[term]``)
     ``firm_capacity``:      sum_r firm_capacity_usd_per_mw_year[r] * firm_capacity_mw[r]
-    ``unserved``:           unserved_penalty_usd_per_mwh * (sum_t weight_h[t] * inference_profile[t])
-                            * sum_m unserved_mw[m]
+    ``unserved``:           unserved_penalty_usd_per_mwh
+                            * sum_m (sum_t weight_h[t] * inference_profile[z(m), t]) * unserved_mw[m]
+
+Full-year check: ``unserved`` adds the penalty on sum_{r,t} weight_h[t] * shortfall_mw[r, t], and
+curtailment beyond the budget (``curtail_excess_mwh``) costs the unserved penalty per MWh.
 
 Objective ``total_cost_usd``: minimize sum of the terms.
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.power import grid_import
 from optimizer.model.sets import ModelData
 
 SITE_COST_TERMS = (
@@ -36,6 +41,7 @@ SITE_COST_TERMS = (
     "edge_capex",
     "storage_capex",
     "interconnect_capex",
+    "spur_capex",
     "energy",
     "curtailment",
     "time_to_power",
@@ -49,6 +55,7 @@ def _site_terms(d: ModelData) -> list[tuple[str, str]]:
         "campus_capex": campus,
         "edge_capex": edge,
         "storage_capex": storage,
+        "spur_capex": campus | edge,
         "curtailment": campus,
         "time_to_power": campus | edge,
     }
@@ -66,6 +73,9 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
     c, crf = d.costs, d.crf
     campus, edge = set(d.campus_sites), set(d.edge_sites)
 
+    def it_mw(m, s):
+        return (m.campus_mw[s] if s in campus else 0) + (m.edge_mw[s] if s in edge else 0)
+
     def site_term(m, s, name):
         if name == "campus_capex":
             return crf["campus"] * c["campus_capex_usd_per_mw"] * m.campus_mw[s]
@@ -82,16 +92,22 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
                 * c["interconnect_upgrade_capex_usd_per_mw"]
                 * m.interconnect_upgrade_mw[s]
             )
+        if name == "spur_capex":
+            return crf["interconnect"] * d.spur_capex_usd_per_mw[s] * it_mw(m, s)
         if name == "energy":
             r = d.site_region[s]
             return sum(
-                d.weight_h[t] * d.price_usd_per_mwh[r, t] * m.grid_import_mw[s, t]
+                d.weight_h[t] * d.price_usd_per_mwh[r, t] * grid_import(m, s, t)
                 for t in d.timesteps
             )
         if name == "curtailment":
-            return d.curtailment_cost_usd_per_mwh * sum(
+            cost = d.curtailment_cost_usd_per_mwh * sum(
                 d.weight_h[t] * m.curtailed_mw[s, t] for t in d.timesteps
             )
+            if d.operational_check:  # a MWh beyond the budget costs the unserved penalty
+                extra = max(d.unserved_penalty_usd_per_mwh - d.curtailment_cost_usd_per_mwh, 0.0)
+                cost += extra * m.curtail_excess_mwh[s]
+            return cost
         if name == "time_to_power":
             per_mw_year = c["delay_cost_usd_per_mw_year"] * d.time_to_power_years[s]
             mw = (crf["campus"] * m.campus_mw[s] if s in campus else 0) + (
@@ -115,11 +131,11 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
                 d.firm_capacity_usd_per_mw_year[r] * m.firm_capacity_mw[r] for r in m.regions
             )
         if name == "unserved":
-            return (
-                d.unserved_penalty_usd_per_mwh
-                * d.inference_energy_h
-                * sum(m.unserved_mw[mm] for mm in m.metros)
-            )
+            energy_h = {z: d.inference_energy_h(z) for z in d.zones}
+            unserved = sum(energy_h[d.metro_zone[mm]] * m.unserved_mw[mm] for mm in m.metros)
+            if d.operational_check:
+                unserved += sum(d.weight_h[t] * v for (_, t), v in m.shortfall_mw.items())
+            return d.unserved_penalty_usd_per_mwh * unserved
         raise KeyError(name)
 
     m.cost_terms = pyo.Set(initialize=COST_TERMS, ordered=True)

@@ -1,48 +1,100 @@
 """Site power: hourly balance with PUE, firm inference, curtailable training, interconnect.
 
-Sets: sites S, campus sites S_c, storage sites S_b, time steps T (weights ``weight_h[t]``).
+Sets: sites S; hourly sites S_h (campus or storage sites); campus sites S_c; edge sites S_e with
+their zones; time steps T (weights ``weight_h[t]``). ``n[s]`` is 1 for a single site and
+``campus_count[s]`` for a group row (count > 1): a group's connection grows with its campuses.
 
-Variables
+Inference IT load: ``inference_mw(s, t) = sum_z inference_profile[z, t] * edge_served_mw[s, z]``,
+never curtailed (firm).
+
+Variables (hourly sites)
     ``grid_import_mw[s, t] >= 0``: power drawn from the grid;
     ``curtailed_mw[s, t] >= 0``, s in S_c: training IT MW paused in step t;
-    ``interconnect_upgrade_mw[s]`` in [0, interconnect_upgrade_max_mw[s]].
-
-Training IT load is ``campus_mw[s] - curtailed_mw[s, t]``; inference IT load is
-``inference_profile[t] * edge_served_mw[s]`` and is never curtailed (firm).
+    ``interconnect_upgrade_mw[s]`` in [0, count[s] * interconnect_upgrade_max_mw[s]].
+Edge-only sites without storage draw ``edge_grid_import_mw[s, t] = pue[s] * inference_mw(s, t)``
+(an expression: no hourly variables).
 
 Constraints
-    ``power_balance[s, t]``:
+    ``power_balance[s, t]``, s in S_h:
         grid_import_mw + discharge_mw - charge_mw
-            = pue[s] * (inference_profile[t] * edge_served_mw[s] + campus_mw[s] - curtailed_mw[s, t])
+            = pue[s] * (inference_mw(s, t) + campus_mw[s] - curtailed_mw[s, t])
     ``power_curtail_cap[s, t]``:  curtailed_mw[s, t] <= campus_mw[s]
     ``power_curtail_budget[s]``:
         sum_t weight_h[t] * curtailed_mw[s, t] <= budget * (sum_t weight_h[t]) * campus_mw[s]
     ``power_interconnect_limit[s, t]``:
-        grid_import_mw[s, t] <= interconnect_mw[s] + interconnect_upgrade_mw[s]
+        grid import (s, t) <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
+        (for an edge-only site only at the steps whose zone profiles no other step dominates:
+        the others cannot bind)
+    ``power_upgrade_cap[s]``, group rows: interconnect_upgrade_mw[s] <= interconnect_upgrade_max_mw[s] * campus_count[s]
+
+Full-year check (``operational_check``): the budget gets a penalised slack
+``curtail_excess_mwh[s] >= 0`` so that a fixed plan stays feasible in any year.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model.sets import ModelData
 
 
+def zones_of_sites(d: ModelData) -> dict[str, list[str]]:
+    """The inference zones each edge site serves (through its admissible pairs)."""
+    zones: dict[str, list[str]] = {s: [] for s in d.edge_sites}
+    for s, z in d.site_zones:
+        zones[s].append(z)
+    return zones
+
+
+def inference_mw(m: pyo.ConcreteModel, d: ModelData, zones: list[str], s: str, t: str):
+    """Inference IT load of site s in step t (0 when it serves no metro)."""
+    return sum(d.inference_profile[z, t] * m.edge_served_mw[s, z] for z in zones)
+
+
+def grid_import(m: pyo.ConcreteModel, s: str, t: str):
+    """Grid import of site s in step t: a variable at hourly sites, else an expression."""
+    if s in m.hourly_sites:
+        return m.grid_import_mw[s, t]
+    return m.edge_grid_import_mw[s, t]
+
+
+def undominated_steps(d: ModelData, zones: list[str]) -> list[str]:
+    """Steps whose vector of zone profiles is not dominated by another step's (ties: first)."""
+    if not zones:
+        return d.timesteps[:1]
+    p = np.array([[d.inference_profile[z, t] for z in zones] for t in d.timesteps])
+    ge = (p[:, None, :] >= p[None, :, :]).all(axis=2)  # ge[a, b]: a dominates-or-equals b
+    gt = ge & ~ge.T  # strictly dominates
+    tie = ge & ge.T & (np.arange(len(p))[:, None] < np.arange(len(p))[None, :])
+    dominated = (gt | tie).any(axis=0)
+    return [t for t, dom in zip(d.timesteps, dominated, strict=True) if not dom]
+
+
 def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add grid import, curtailment, interconnect upgrades and the site power balance to ``m``."""
     campus, edge, storage = set(d.campus_sites), set(d.edge_sites), set(d.storage_sites)
-    m.grid_import_mw = pyo.Var(m.sites, m.timesteps, domain=pyo.NonNegativeReals)
+    zones = zones_of_sites(d)
+    group = {s for s in d.campus_sites if d.count[s] > 1}
+    m.grid_import_mw = pyo.Var(m.hourly_sites, m.timesteps, domain=pyo.NonNegativeReals)
     m.curtailed_mw = pyo.Var(m.campus_sites, m.timesteps, domain=pyo.NonNegativeReals)
     m.interconnect_upgrade_mw = pyo.Var(
         m.sites,
         domain=pyo.NonNegativeReals,
-        bounds=lambda _, s: (0, d.interconnect_upgrade_max_mw[s]),
+        bounds=lambda _, s: (0, d.count[s] * d.interconnect_upgrade_max_mw[s]),
+    )
+    static = [s for s in d.edge_sites if s not in m.hourly_sites]
+    m.edge_only_sites = pyo.Set(initialize=static, ordered=True)
+    m.edge_grid_import_mw = pyo.Expression(
+        m.edge_only_sites,
+        m.timesteps,
+        rule=lambda m, s, t: d.pue[s] * inference_mw(m, d, zones[s], s, t),
     )
 
     def balance(m, s, t):
         it_load = 0
         if s in edge:
-            it_load += d.inference_profile[t] * m.edge_served_mw[s]
+            it_load += inference_mw(m, d, zones[s], s, t)
         if s in campus:
             it_load += m.campus_mw[s] - m.curtailed_mw[s, t]
         supply = m.grid_import_mw[s, t]
@@ -50,22 +102,40 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
             supply += m.discharge_mw[s, t] - m.charge_mw[s, t]
         return supply == d.pue[s] * it_load
 
-    m.power_balance = pyo.Constraint(m.sites, m.timesteps, rule=balance)
+    m.power_balance = pyo.Constraint(m.hourly_sites, m.timesteps, rule=balance)
     m.power_curtail_cap = pyo.Constraint(
         m.campus_sites, m.timesteps, rule=lambda m, s, t: m.curtailed_mw[s, t] <= m.campus_mw[s]
     )
     hours = d.hours_per_year
-    m.power_curtail_budget = pyo.Constraint(
-        m.campus_sites,
-        rule=lambda m, s: (
-            sum(d.weight_h[t] * m.curtailed_mw[s, t] for t in d.timesteps)
-            <= d.curtailment_budget_frac * hours * m.campus_mw[s]
-        ),
-    )
+    if d.operational_check:
+        m.curtail_excess_mwh = pyo.Var(m.campus_sites, domain=pyo.NonNegativeReals)
+
+    def budget(m, s):
+        used = sum(d.weight_h[t] * m.curtailed_mw[s, t] for t in d.timesteps)
+        allowed = d.curtailment_budget_frac * hours * m.campus_mw[s]
+        if d.operational_check:
+            allowed += m.curtail_excess_mwh[s]
+        return used <= allowed
+
+    m.power_curtail_budget = pyo.Constraint(m.campus_sites, rule=budget)
+
+    def capacity(m, s):
+        n = m.campus_count[s] if s in group else 1
+        return d.interconnect_mw[s] * n + m.interconnect_upgrade_mw[s]
+
+    limit_index = [(s, t) for s in d.hourly_sites for t in d.timesteps]
+    steps_of: dict[tuple[str, ...], list[str]] = {}
+    for s in static:
+        key = tuple(zones[s])
+        if key not in steps_of:
+            steps_of[key] = undominated_steps(d, zones[s])
+        limit_index.extend((s, t) for t in steps_of[key])
     m.power_interconnect_limit = pyo.Constraint(
-        m.sites,
-        m.timesteps,
-        rule=lambda m, s, t: (
-            m.grid_import_mw[s, t] <= d.interconnect_mw[s] + m.interconnect_upgrade_mw[s]
+        limit_index, rule=lambda m, s, t: grid_import(m, s, t) <= capacity(m, s)
+    )
+    m.power_upgrade_cap = pyo.Constraint(
+        sorted(group, key=d.sites.index),
+        rule=lambda m, s: (
+            m.interconnect_upgrade_mw[s] <= d.interconnect_upgrade_max_mw[s] * m.campus_count[s]
         ),
     )

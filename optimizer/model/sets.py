@@ -6,10 +6,16 @@ Params; sparse index sets with precomputed neighbour lists).
 
 Sets
     ``sites`` S; ``campus_sites`` (campus allowed), ``edge_sites`` (edge allowed),
-    ``storage_sites`` (storage allowed); ``regions`` R with ``sites_in_region[r]``;
-    ``metros`` M; ``blocks`` K (campus sizes); ``timesteps`` T in order, grouped in
-    ``periods`` with ``prev_timestep[t]`` cyclic within each period; ``pairs`` A: admissible
-    (site, metro) pairs, with ``pairs_of_metro[m]`` and ``pairs_of_site[s]``.
+    ``storage_sites`` (storage allowed); ``hourly_sites``: campus or storage sites, the only
+    ones with hourly decisions (an edge-only site without storage draws exactly its inference
+    load times PUE, an expression of its build decisions); ``regions`` R with
+    ``sites_in_region[r]``; ``metros`` M, each following one inference ``zone``; ``blocks`` K
+    (campus sizes); ``timesteps`` T in order, grouped in ``periods`` with ``prev_timestep[t]``
+    cyclic within each period; ``pairs`` A: admissible (site, metro) pairs, with
+    ``pairs_of_metro[m]``, ``pairs_of_site[s]`` and ``site_zones`` (site, zone) pairs.
+
+A site row may stand for ``count[s]`` identical sites (a group of campus candidates of one BA
+and voltage class); its decisions are the group's totals (see ``siting`` and ``power``).
 
 Parameters (units in names) are dicts keyed by the set elements.
 """
@@ -39,8 +45,10 @@ class ModelData:
     campus_sites: list[str]
     edge_sites: list[str]
     storage_sites: list[str]
+    hourly_sites: list[str]
     regions: list[str]
     metros: list[str]
+    zones: list[str]
     blocks: list[int]
     timesteps: list[str]
     periods: dict[str, list[str]]
@@ -48,9 +56,12 @@ class ModelData:
     pairs: list[tuple[str, str]]
     pairs_of_metro: dict[str, list[str]]
     pairs_of_site: dict[str, list[str]]
+    site_zones: list[tuple[str, str]]
+    metro_zone: dict[str, str]
     site_region: dict[str, str]
     sites_in_region: dict[str, list[str]]
     # parameters
+    count: dict[str, int]
     block_mw: dict[int, float]
     training_target_mw: float
     curtailment_budget_frac: float
@@ -60,6 +71,7 @@ class ModelData:
     site_max_mw: dict[str, float]
     pue: dict[str, float]
     time_to_power_years: dict[str, float]
+    spur_capex_usd_per_mw: dict[str, float]
     inference_demand_mw: dict[str, float]
     latency_ms: dict[tuple[str, str], float]
     headroom_share: dict[str, float]
@@ -68,7 +80,7 @@ class ModelData:
     firm_capacity_usd_per_mw_year: dict[str, float]
     duration_h: dict[str, float]
     weight_h: dict[str, float]
-    inference_profile: dict[str, float]
+    inference_profile: dict[tuple[str, str], float]
     charge_efficiency: float
     discharge_efficiency: float
     max_energy_mwh_per_site: float | None
@@ -78,19 +90,29 @@ class ModelData:
     costs: dict[str, float]
     curtailment_cost_usd_per_mwh: float
     unserved_penalty_usd_per_mwh: float
+    operational_check: bool = False
+    """Full-year check: builds are fixed by the caller; inference may go unserved hour by hour
+    and training may exceed its curtailment budget, both at the unserved penalty."""
 
     @property
     def hours_per_year(self) -> float:
         """Hours of the year the time steps stand for (sum of weights)."""
         return sum(self.weight_h.values())
 
-    @property
-    def inference_energy_h(self) -> float:
-        """Equivalent full-load hours of inference per year: sum of weight x profile."""
-        return sum(self.weight_h[t] * self.inference_profile[t] for t in self.timesteps)
+    def inference_energy_h(self, zone: str) -> float:
+        """Equivalent full-load hours of a zone's inference: sum of weight x profile."""
+        return sum(self.weight_h[t] * self.inference_profile[zone, t] for t in self.timesteps)
 
 
-def model_data(scenario: Scenario) -> ModelData:
+def _column(frame, key: str, value: str) -> dict:
+    return dict(zip(frame[key], frame[value].astype(float), strict=True))
+
+
+def _triples(frame, a: str, b: str, value: str) -> dict:
+    return {(x, y): float(v) for x, y, v in frame[[a, b, value]].itertuples(index=False)}
+
+
+def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData:
     """Derive the model's sets and parameters from a validated scenario."""
     cfg = scenario.config
     sites_df = scenario.sites
@@ -98,6 +120,7 @@ def model_data(scenario: Scenario) -> ModelData:
     campus_sites = sites_df.loc[sites_df["campus_allowed"], "site"].tolist()
     edge_sites = sites_df.loc[sites_df["edge_allowed"], "site"].tolist()
     storage_sites = sites_df.loc[sites_df["storage_allowed"], "site"].tolist()
+    hourly = set(campus_sites) | set(storage_sites)
     site_region = dict(zip(sites_df["site"], sites_df["region"], strict=True))
     regions = scenario.regions["region"].tolist()
     sites_in_region: dict[str, list[str]] = {r: [] for r in regions}
@@ -113,6 +136,8 @@ def model_data(scenario: Scenario) -> ModelData:
         steps[i]: steps[i - 1] for steps in periods.values() for i in range(len(steps))
     }
 
+    metro_zone = dict(zip(scenario.metros["metro"], scenario.metros["profile_zone"], strict=True))
+    zones = list(dict.fromkeys(metro_zone.values()))
     edge_set = set(edge_sites)
     lat = scenario.latency
     lat = lat[lat["site"].isin(edge_set)]
@@ -123,6 +148,7 @@ def model_data(scenario: Scenario) -> ModelData:
     for s, m in pairs:
         pairs_of_metro[m].append(s)
         pairs_of_site[s].append(m)
+    site_zones = list(dict.fromkeys((s, metro_zone[m]) for s, m in pairs))
 
     fin = cfg.finance
     wacc = fin.wacc()
@@ -132,18 +158,17 @@ def model_data(scenario: Scenario) -> ModelData:
         "storage": capital_recovery_factor(wacc, fin.storage_lifetime_years),
         "interconnect": capital_recovery_factor(wacc, fin.interconnect_lifetime_years),
     }
-    regions_df = scenario.regions.set_index("region")
-
-    def column(frame, key, value):
-        return dict(zip(frame[key], frame[value].astype(float), strict=True))
+    regions_df = scenario.regions
 
     return ModelData(
         sites=sites,
         campus_sites=campus_sites,
         edge_sites=edge_sites,
         storage_sites=storage_sites,
+        hourly_sites=[s for s in sites if s in hourly],
         regions=regions,
         metros=metros,
+        zones=zones,
         blocks=list(range(len(cfg.training.campus_blocks_mw))),
         timesteps=timesteps,
         periods=periods,
@@ -151,38 +176,34 @@ def model_data(scenario: Scenario) -> ModelData:
         pairs=pairs,
         pairs_of_metro=pairs_of_metro,
         pairs_of_site=pairs_of_site,
+        site_zones=site_zones,
+        metro_zone=metro_zone,
         site_region=site_region,
         sites_in_region=sites_in_region,
+        count={s: int(c) for s, c in zip(sites_df["site"], sites_df["count"], strict=True)},
         block_mw={k: float(b) for k, b in enumerate(cfg.training.campus_blocks_mw)},
         training_target_mw=float(cfg.training.target_mw),
         curtailment_budget_frac=cfg.training.curtailment_budget_pct / 100.0,
         module_mw=float(cfg.inference.module_mw),
-        interconnect_mw=column(sites_df, "site", "interconnect_mw"),
-        interconnect_upgrade_max_mw=column(sites_df, "site", "interconnect_upgrade_max_mw"),
-        site_max_mw=column(sites_df, "site", "site_max_mw"),
-        pue=column(sites_df, "site", "pue"),
-        time_to_power_years=column(sites_df, "site", "time_to_power_years"),
-        inference_demand_mw=column(scenario.metros, "metro", "inference_demand_mw"),
+        interconnect_mw=_column(sites_df, "site", "interconnect_mw"),
+        interconnect_upgrade_max_mw=_column(sites_df, "site", "interconnect_upgrade_max_mw"),
+        site_max_mw=_column(sites_df, "site", "site_max_mw"),
+        pue=_column(sites_df, "site", "pue"),
+        time_to_power_years=_column(sites_df, "site", "time_to_power_years"),
+        spur_capex_usd_per_mw=_column(sites_df, "site", "spur_capex_usd_per_mw"),
+        inference_demand_mw=_column(scenario.metros, "metro", "inference_demand_mw"),
         latency_ms=dict(zip(pairs, lat["latency_ms"].astype(float), strict=True)),
-        headroom_share=regions_df["headroom_share"].astype(float).to_dict(),
-        headroom_mw={
-            (r, t): float(v)
-            for r, t, v in scenario.headroom[["region", "timestep", "headroom_mw"]].itertuples(
-                index=False
-            )
-        },
-        price_usd_per_mwh={
-            (r, t): float(v)
-            for r, t, v in scenario.prices[["region", "timestep", "price_usd_per_mwh"]].itertuples(
-                index=False
-            )
-        },
-        firm_capacity_usd_per_mw_year=regions_df["firm_capacity_usd_per_mw_year"]
-        .astype(float)
-        .to_dict(),
-        duration_h=column(ts, "timestep", "duration_h"),
-        weight_h=column(ts, "timestep", "weight_h"),
-        inference_profile=column(ts, "timestep", "inference_profile"),
+        headroom_share=_column(regions_df, "region", "headroom_share"),
+        headroom_mw=_triples(scenario.headroom, "region", "timestep", "headroom_mw"),
+        price_usd_per_mwh=_triples(scenario.prices, "region", "timestep", "price_usd_per_mwh"),
+        firm_capacity_usd_per_mw_year=_column(
+            regions_df, "region", "firm_capacity_usd_per_mw_year"
+        ),
+        duration_h=_column(ts, "timestep", "duration_h"),
+        weight_h=_column(ts, "timestep", "weight_h"),
+        inference_profile=_triples(
+            scenario.inference_profiles, "profile_zone", "timestep", "inference_profile"
+        ),
         charge_efficiency=cfg.storage.charge_efficiency,
         discharge_efficiency=cfg.storage.discharge_efficiency,
         max_energy_mwh_per_site=cfg.storage.max_energy_mwh_per_site,
@@ -191,6 +212,7 @@ def model_data(scenario: Scenario) -> ModelData:
         costs=cfg.costs.model_dump(),
         curtailment_cost_usd_per_mwh=cfg.training.curtailment_cost_usd_per_mwh,
         unserved_penalty_usd_per_mwh=cfg.inference.unserved_penalty_usd_per_mwh,
+        operational_check=operational_check,
     )
 
 
@@ -200,8 +222,11 @@ def add_sets(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.campus_sites = pyo.Set(initialize=d.campus_sites, ordered=True)
     m.edge_sites = pyo.Set(initialize=d.edge_sites, ordered=True)
     m.storage_sites = pyo.Set(initialize=d.storage_sites, ordered=True)
+    m.hourly_sites = pyo.Set(initialize=d.hourly_sites, ordered=True)
     m.regions = pyo.Set(initialize=d.regions, ordered=True)
     m.metros = pyo.Set(initialize=d.metros, ordered=True)
+    m.zones = pyo.Set(initialize=d.zones, ordered=True)
     m.blocks = pyo.Set(initialize=d.blocks, ordered=True)
     m.timesteps = pyo.Set(initialize=d.timesteps, ordered=True)
     m.pairs = pyo.Set(initialize=d.pairs, dimen=2, ordered=True)
+    m.site_zones = pyo.Set(initialize=d.site_zones, dimen=2, ordered=True)

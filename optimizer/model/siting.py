@@ -1,20 +1,26 @@
 """Siting: campus size blocks, edge modules, the training target and each site's cap.
 
-Sets: campus sites S_c, edge sites S_e, blocks K (sizes ``block_mw[k]``, IT MW).
+Sets: campus sites S_c, edge sites S_e, blocks K (sizes ``block_mw[k]``, IT MW); the pairs
+(s, k) where block k fits ``site_max_mw[s]``.
 
 Variables
-    ``build_campus[s, k]`` in {0, 1}, s in S_c: site s hosts a campus of size block k;
+    ``build_campus[s, k]`` in {0, ..., count[s]}: number of campuses of block k at site row s
+    (binary for a single site; a group of ``count[s]`` identical sites takes up to that many);
     ``edge_modules[s]`` in Z+, s in S_e: number of edge modules of ``module_mw`` IT MW.
 
 Expressions
     ``campus_mw[s] = sum_k block_mw[k] * build_campus[s, k]`` (IT MW);
+    ``campus_count[s] = sum_k build_campus[s, k]`` (campuses built);
     ``edge_mw[s] = module_mw * edge_modules[s]``.
 
 Constraints
-    ``siting_one_block[s]``:   sum_k build_campus[s, k] <= 1
+    ``siting_one_block[s]``:   campus_count[s] <= count[s]   (one campus per site)
     ``siting_training_target``: sum_s campus_mw[s] >= training_target_mw
-    ``siting_site_cap[s]``:    campus_mw[s] + edge_mw[s] <= site_max_mw[s]
+    ``siting_site_cap[s]``:    campus_mw[s] + edge_mw[s] <= site_max_mw[s]   (single sites with both)
 Upper bound ``edge_modules[s] <= floor(site_max_mw[s] / module_mw)``.
+
+A group's sites are identical, so the group model is exact: any plan for the individual sites
+sums to a plan of the group, and a group plan splits evenly into one for its sites.
 """
 
 from __future__ import annotations
@@ -33,7 +39,11 @@ def add_siting(m: pyo.ConcreteModel, d: ModelData) -> None:
         (s, k) for s in d.campus_sites for k in d.blocks if d.block_mw[k] <= d.site_max_mw[s]
     ]
     m.site_blocks = pyo.Set(initialize=fitting, dimen=2, ordered=True)
-    m.build_campus = pyo.Var(m.site_blocks, domain=pyo.Binary)
+    m.build_campus = pyo.Var(
+        m.site_blocks,
+        domain=pyo.NonNegativeIntegers,
+        bounds=lambda _, s, k: (0, d.count[s]),
+    )
     m.edge_modules = pyo.Var(
         m.edge_sites,
         domain=pyo.NonNegativeIntegers,
@@ -47,11 +57,14 @@ def add_siting(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.campus_sites,
         rule=lambda m, s: sum(d.block_mw[k] * m.build_campus[s, k] for k in blocks_of_site[s]),
     )
+    m.campus_count = pyo.Expression(
+        m.campus_sites, rule=lambda m, s: sum(m.build_campus[s, k] for k in blocks_of_site[s])
+    )
     m.edge_mw = pyo.Expression(m.edge_sites, rule=lambda m, s: d.module_mw * m.edge_modules[s])
 
     m.siting_one_block = pyo.Constraint(
-        [s for s in d.campus_sites if blocks_of_site[s]],
-        rule=lambda m, s: sum(m.build_campus[s, k] for k in blocks_of_site[s]) <= 1,
+        [s for s in d.campus_sites if len(blocks_of_site[s]) > 1],
+        rule=lambda m, s: m.campus_count[s] <= d.count[s],
     )
     if fitting:
         m.siting_training_target = pyo.Constraint(
@@ -62,12 +75,8 @@ def add_siting(m: pyo.ConcreteModel, d: ModelData) -> None:
             f"training target of {d.training_target_mw:g} MW cannot be met: no site allows a "
             "campus with a block that fits its site_max_mw"
         )
-    campus, edge = set(d.campus_sites), set(d.edge_sites)
-
-    def site_cap(m, s):
-        load = (m.campus_mw[s] if s in campus else 0) + (m.edge_mw[s] if s in edge else 0)
-        return load <= d.site_max_mw[s]
-
+    edge = set(d.edge_sites)
     m.siting_site_cap = pyo.Constraint(
-        [s for s in d.sites if s in campus and s in edge], rule=site_cap
+        [s for s in d.campus_sites if s in edge],
+        rule=lambda m, s: m.campus_mw[s] + m.edge_mw[s] <= d.site_max_mw[s],
     )

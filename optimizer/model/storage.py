@@ -13,7 +13,8 @@ Constraints
     ``storage_charge_cap[s, t]``:    charge_mw[s, t] <= storage_power_mw[s]
     ``storage_discharge_cap[s, t]``: discharge_mw[s, t] <= storage_power_mw[s]
     ``storage_energy_cap[s, t]``:    soc_mwh[s, t] <= storage_energy_mwh[s]
-Optional bound ``storage_energy_mwh[s] <= max_energy_mwh_per_site``.
+Optional bound ``storage_energy_mwh[s] <= count[s] * max_energy_mwh_per_site`` (a group row's
+storage is the total of its sites).
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from optimizer.model.sets import ModelData
 
 def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add storage sizing, charge, discharge and state of charge to ``m``."""
+    cap = d.max_energy_mwh_per_site
     m.storage_energy_mwh = pyo.Var(
-        m.storage_sites, domain=pyo.NonNegativeReals, bounds=(0, d.max_energy_mwh_per_site)
+        m.storage_sites,
+        domain=pyo.NonNegativeReals,
+        bounds=lambda _, s: (0, None if cap is None else cap * d.count[s]),
     )
     m.storage_power_mw = pyo.Var(m.storage_sites, domain=pyo.NonNegativeReals)
     m.charge_mw = pyo.Var(m.storage_sites, m.timesteps, domain=pyo.NonNegativeReals)

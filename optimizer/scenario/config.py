@@ -1,0 +1,379 @@
+"""``scenario.yaml``: the settings of a scenario as pydantic models.
+
+Every field carries its unit in its name, a description, its bounds and its default;
+``dcsite scenario schema`` prints them (:mod:`optimizer.scenario.schema`). Unknown keys and
+non-finite numbers are errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from optimizer import geo
+from optimizer.regions import ba_utc_offsets_h
+
+
+class _Section(BaseModel):
+    """Base of every settings section: unknown keys and non-finite numbers are errors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+
+def _distinct(items: list[Any], what: str) -> list[Any]:
+    """``items`` unchanged, or a ValueError if any repeats."""
+    if len(set(items)) != len(items):
+        raise ValueError(f"{what} must be distinct, got {items}")
+    return items
+
+
+class TrainingConfig(_Section):
+    """Training campuses: large, latency-insensitive, curtailable load."""
+
+    target_mw: float = Field(ge=0, description="IT MW of training campuses to build in total")
+    campus_blocks_mw: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: [100.0, 250.0, 500.0, 1000.0],
+        min_length=1,
+        description="allowed campus sizes, IT MW each (a site gets at most one block)",
+    )
+    curtailment_budget_pct: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="max curtailed training energy per site, % of its full-year energy",
+    )
+    curtailment_cost_usd_per_mwh: float = Field(
+        150.0, ge=0, description="value lost per curtailed training MWh (IT), USD/MWh"
+    )
+
+    @field_validator("campus_blocks_mw")
+    @classmethod
+    def _distinct_blocks(cls, blocks: list[float]) -> list[float]:
+        return _distinct(blocks, "campus sizes")
+
+
+class InferenceConfig(_Section):
+    """Inference edge clusters: firm load in modules close to their metros."""
+
+    module_mw: float = Field(5.0, gt=0, description="IT MW per edge module")
+    latency_max_ms: float = Field(
+        20.0,
+        gt=0,
+        description="round-trip latency limit (ms) of metros without their own latency_max_ms",
+    )
+    unserved_penalty_usd_per_mwh: float = Field(
+        10000.0, ge=0, description="penalty per MWh of inference demand not served, USD/MWh"
+    )
+
+
+class CostsConfig(_Section):
+    """Capital and operating costs (capex is overnight, annualized with the cost of capital)."""
+
+    campus_capex_usd_per_mw: float = Field(
+        10_000_000.0, ge=0, description="campus capex per IT MW, USD/MW"
+    )
+    edge_capex_usd_per_mw: float = Field(
+        12_000_000.0, ge=0, description="edge module capex per IT MW, USD/MW"
+    )
+    storage_energy_capex_usd_per_mwh: float = Field(
+        250_000.0, ge=0, description="storage capex per MWh of energy capacity, USD/MWh"
+    )
+    storage_power_capex_usd_per_mw: float = Field(
+        300_000.0, ge=0, description="storage capex per MW of charge/discharge power, USD/MW"
+    )
+    interconnect_upgrade_capex_usd_per_mw: float = Field(
+        150_000.0, ge=0, description="capex per MW of interconnection added at a site, USD/MW"
+    )
+    firm_capacity_usd_per_mw_year: float = Field(
+        100_000.0,
+        ge=0,
+        description="firm capacity price (USD per MW-year) of regions without their own",
+    )
+    energy_price_usd_per_mwh: float = Field(
+        60.0, ge=0, description="energy price (USD/MWh) of regions without their own"
+    )
+    delay_cost_usd_per_mw_year: float = Field(
+        500_000.0,
+        ge=0,
+        description="cost of each year a site's capacity waits for power, USD per IT MW-year",
+    )
+
+
+class TenantConfig(_Section):
+    """One offtake contract backing the project debt."""
+
+    name: str = Field(min_length=1, description="tenant or contract name")
+    share: float = Field(ge=0, le=1, description="share of the capacity contracted (fraction)")
+    credit_spread_pct: float = Field(
+        ge=0,
+        le=100,
+        description="debt spread over the base rate for this tenant's credit, % "
+        "(e.g. investment grade 1.5, non-investment grade 4.0)",
+    )
+
+
+def _default_tenants() -> list[TenantConfig]:
+    return [TenantConfig(name="investment-grade", share=1.0, credit_spread_pct=1.5)]
+
+
+class FinanceConfig(_Section):
+    """Cost of capital: given directly, or derived from the debt and equity mix."""
+
+    wacc_pct: float | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="cost of capital, %; if null, derived from the financing mix below",
+    )
+    base_rate_pct: float = Field(
+        4.5, ge=0, le=100, description="benchmark rate the debt spreads sit on, %"
+    )
+    tenants: list[TenantConfig] = Field(
+        default_factory=_default_tenants,
+        min_length=1,
+        description="offtake contracts backing the debt; shares sum to 1 (default: one "
+        "tenant 'investment-grade', share 1, credit spread 1.5 %)",
+    )
+    debt_share: float = Field(0.6, ge=0, le=1, description="debt share of the capital (fraction)")
+    cost_of_equity_pct: float = Field(11.0, ge=0, le=100, description="cost of equity, %")
+    tax_rate_pct: float = Field(21.0, ge=0, le=100, description="tax rate (debt tax shield), %")
+    campus_lifetime_years: float = Field(20.0, gt=0, description="campus asset life, years")
+    edge_lifetime_years: float = Field(10.0, gt=0, description="edge module asset life, years")
+    storage_lifetime_years: float = Field(15.0, gt=0, description="storage asset life, years")
+    interconnect_lifetime_years: float = Field(
+        40.0, gt=0, description="interconnection upgrade asset life, years"
+    )
+
+    @model_validator(mode="after")
+    def _tenant_shares(self) -> FinanceConfig:
+        total = sum(t.share for t in self.tenants)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"tenant shares must sum to 1, got {total:g}")
+        _distinct([t.name for t in self.tenants], "tenant names")
+        return self
+
+    def cost_of_debt_pct(self) -> float:
+        """Cost of debt, %: base rate plus the share-weighted tenants' credit spreads."""
+        return self.base_rate_pct + sum(t.share * t.credit_spread_pct for t in self.tenants)
+
+    def wacc(self) -> float:
+        """Cost of capital as a FRACTION (0.07 for 7 %).
+
+        ``wacc_pct / 100`` when given, else the after-tax weighted average
+        ``(debt_share * cost_of_debt * (1 - tax) + (1 - debt_share) * cost_of_equity) / 100``.
+        """
+        if self.wacc_pct is not None:
+            return self.wacc_pct / 100.0
+        after_tax_debt_pct = self.cost_of_debt_pct() * (1.0 - self.tax_rate_pct / 100.0)
+        equity_share = 1.0 - self.debt_share
+        return (self.debt_share * after_tax_debt_pct + equity_share * self.cost_of_equity_pct) / 100
+
+
+class StorageConfig(_Section):
+    """Batteries at sites that allow them."""
+
+    charge_efficiency: float = Field(0.95, gt=0, le=1, description="charge efficiency (fraction)")
+    discharge_efficiency: float = Field(
+        0.95, gt=0, le=1, description="discharge efficiency (fraction)"
+    )
+    max_energy_mwh_per_site: float | None = Field(
+        None, ge=0, description="cap on storage energy per site, MWh; null for no cap"
+    )
+
+
+class LatencyConfig(_Section):
+    """Latency from coordinates, used only when the scenario has no latency table."""
+
+    fibre_ms_per_km: float = Field(
+        geo.FIBRE_MS_PER_KM, gt=0, description="one-way propagation delay in fibre, ms per km"
+    )
+    route_factor: float = Field(
+        geo.ROUTE_FACTOR, ge=1, description="fibre route km over great-circle km"
+    )
+    overhead_ms: float = Field(geo.OVERHEAD_MS, ge=0, description="fixed round-trip overhead, ms")
+
+
+class SolverConfig(_Section):
+    """HiGHS options."""
+
+    time_limit_s: float = Field(300.0, gt=0, description="wall-clock limit of the solve, s")
+    mip_rel_gap: float = Field(
+        0.01, ge=0, le=1, description="relative MIP gap at which the solve stops (fraction)"
+    )
+    threads: int = Field(1, ge=1, description="solver threads")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="solver random seed")
+
+
+class TablesConfig(_Section):
+    """File names of the tables, relative to the scenario folder."""
+
+    sites: str = Field("sites.csv", min_length=1, description="candidate sites table")
+    metros: str = Field("metros.csv", min_length=1, description="metros (inference demand)")
+    regions: str = Field("regions.csv", min_length=1, description="regions (grid areas)")
+    timesteps: str = Field("timesteps.csv", min_length=1, description="representative steps")
+    headroom: str = Field("headroom.csv", min_length=1, description="headroom per region, step")
+    prices: str | None = Field(
+        None, description="energy prices per region and step; null: the regions' flat prices"
+    )
+    latency: str | None = Field(
+        None, description="site-metro latency table; null: computed from coordinates"
+    )
+    inference_profiles: str | None = Field(
+        None,
+        description="inference profile per profile zone and step; null: every metro follows "
+        "timesteps.csv",
+    )
+
+
+CampusClass = Literal["345+", "220-287"]
+"""Voltage classes of campus candidate sites: lines of 345 kV and above, and of 220-287 kV."""
+
+
+class CampusClassConfig(_Section):
+    """Grid figures of campus candidate sites of one voltage class (US scenario builder)."""
+
+    interconnect_mw: float = Field(
+        ge=0, description="firm interconnect available to a campus site without upgrades, MW"
+    )
+    interconnect_upgrade_max_mw: float = Field(
+        ge=0, description="largest interconnection upgrade possible at such a site, MW"
+    )
+    site_max_mw: float = Field(gt=0, description="largest campus IT MW at one such site, MW")
+
+
+def _default_campus_classes() -> dict[CampusClass, CampusClassConfig]:
+    return {
+        "345+": CampusClassConfig(
+            interconnect_mw=500.0, interconnect_upgrade_max_mw=1500.0, site_max_mw=2000.0
+        ),
+        "220-287": CampusClassConfig(
+            interconnect_mw=200.0, interconnect_upgrade_max_mw=400.0, site_max_mw=600.0
+        ),
+    }
+
+
+class UsBuildConfig(_Section):
+    """Settings used only by the US scenario builder (hand-written scenarios have none)."""
+
+    year: int = Field(
+        2024,
+        ge=2016,
+        le=2024,
+        description="load (and weather) year the representative days come from",
+    )
+    record_first_year: int = Field(
+        2016, ge=2016, le=2024, description="first year of record setting the seasonal thresholds"
+    )
+    record_last_year: int = Field(
+        2024, ge=2016, le=2024, description="last year of record setting the seasonal thresholds"
+    )
+    bas: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="balancing authority codes to include; empty: all 22 with hourly load",
+    )
+    campus_spacing_km: float = Field(
+        50.0, gt=0, description="one campus candidate per this many km of transmission line, km"
+    )
+    campus_classes: dict[CampusClass, CampusClassConfig] = Field(
+        default_factory=_default_campus_classes,
+        description="campus candidate grid figures per line voltage class (default: 345+: "
+        "500 MW interconnect, 1500 MW upgrade, 2000 MW site; 220-287: 200, 400, 600 MW)",
+    )
+    campus_spur_km: float = Field(
+        5.0,
+        ge=0,
+        description="spur from a campus candidate to its line (a tap through a new substation), km",
+    )
+    spur_capex_usd_per_mw_km: float = Field(
+        2500.0,
+        ge=0,
+        description="spur line capex per MW of IT capacity and km of line, USD per MW-km",
+    )
+    n_metros: int = Field(100, ge=1, description="metros served: the largest by 2023 population")
+    inference_w_per_capita: float = Field(
+        10.0, ge=0, description="peak inference IT demand per resident, W"
+    )
+    edge_interconnect_mw: float = Field(
+        20.0, ge=0, description="firm interconnect of an edge candidate site without upgrades, MW"
+    )
+    edge_interconnect_upgrade_max_mw: float = Field(
+        200.0, ge=0, description="largest interconnection upgrade at an edge candidate site, MW"
+    )
+    edge_site_max_mw: float = Field(
+        300.0, gt=0, description="largest IT MW at one edge candidate site, MW"
+    )
+    datacenter_cluster_km: float = Field(
+        25.0, gt=0, description="existing data centers this close together form a cluster, km"
+    )
+    datacenter_cluster_min_count: int = Field(
+        3, ge=1, description="existing data centers a cluster needs to become an edge candidate"
+    )
+    n_typical_days: int = Field(
+        6, ge=1, le=365, description="representative days the year is reduced to"
+    )
+    backbone_networks: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="Internet Topology Zoo networks to use; empty: all"
+    )
+    network_merge_km: float = Field(
+        10.0, ge=0, description="nodes of different networks closer than this are one city, km"
+    )
+    pue_constant: float | None = Field(
+        None, ge=1, description="PUE of every site; null: the climate rule below"
+    )
+    pue_base: float = Field(
+        1.12, ge=1, description="climate rule: PUE at or north of pue_reference_lat"
+    )
+    pue_per_degree_south: float = Field(
+        0.008,
+        ge=0,
+        description="climate rule: PUE added per degree of latitude south of pue_reference_lat "
+        "(pue = pue_base + pue_per_degree_south * max(0, pue_reference_lat - lat))",
+    )
+    pue_reference_lat: float = Field(
+        42.0, ge=-90, le=90, description="climate rule: latitude north of which PUE is pue_base"
+    )
+    headroom_share: float = Field(
+        0.5, ge=0, le=1, description="share of each BA's stranded headroom open to our sites"
+    )
+
+    @field_validator("bas")
+    @classmethod
+    def _known_bas(cls, bas: list[str]) -> list[str]:
+        known = ba_utc_offsets_h()
+        unknown = [ba for ba in bas if ba not in known]
+        if unknown:
+            raise ValueError(f"unknown BA codes {unknown}; known: {', '.join(known)}")
+        return _distinct(bas, "BA codes")
+
+    @field_validator("backbone_networks")
+    @classmethod
+    def _distinct_networks(cls, names: list[str]) -> list[str]:
+        return _distinct(names, "network names")
+
+    @model_validator(mode="after")
+    def _record_years(self) -> UsBuildConfig:
+        if self.record_first_year > self.record_last_year:
+            raise ValueError(
+                f"record_first_year ({self.record_first_year}) is after record_last_year "
+                f"({self.record_last_year})"
+            )
+        return self
+
+
+class ScenarioConfig(_Section):
+    """Everything in ``scenario.yaml``."""
+
+    name: str = Field(min_length=1, description="scenario name, shown in results")
+    description: str = Field("", description="what the scenario is about")
+    training: TrainingConfig = Field(description="training campuses")
+    inference: InferenceConfig = Field(default_factory=InferenceConfig, description="edge")
+    costs: CostsConfig = Field(default_factory=CostsConfig, description="costs")
+    finance: FinanceConfig = Field(default_factory=FinanceConfig, description="cost of capital")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="storage")
+    latency: LatencyConfig = Field(default_factory=LatencyConfig, description="latency model")
+    solver: SolverConfig = Field(default_factory=SolverConfig, description="solver options")
+    tables: TablesConfig = Field(default_factory=TablesConfig, description="table file names")
+    build: UsBuildConfig | None = Field(
+        None, description="settings of the US scenario builder; null in hand-written scenarios"
+    )

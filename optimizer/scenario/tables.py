@@ -1,0 +1,244 @@
+"""The scenario tables: every column with its type, unit, default, bounds and meaning.
+
+:data:`TABLES` is the single description of the CSV tables: reading, cleaning, defaults, the
+final dtypes and ``dcsite scenario schema`` all follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FREE_TEXT_COLUMNS = ("note", "source")
+"""Columns any table may carry for people (not read by the model)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scenario table.
+
+    Attributes:
+        name: column name (with its unit).
+        kind: ``str``, ``float``, ``int`` (a whole number) or ``bool`` (true/false, yes/no,
+            1/0).
+        description: meaning, shown by ``dcsite scenario schema``.
+        default: constant default of an optional column.
+        default_from: dotted ``scenario.yaml`` path whose value is the default.
+        ge, gt, le: bounds of numeric columns.
+
+    A column with neither ``default`` nor ``default_from`` is required: every row needs a
+    value. Otherwise the default fills empty cells and a missing column.
+    """
+
+    name: str
+    kind: str
+    description: str
+    default: float | int | bool | str | None = None
+    default_from: str | None = None
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+    @property
+    def required(self) -> bool:
+        """Every row needs a value (the column has no default)."""
+        return self.default is None and self.default_from is None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A scenario table: its ``tables`` key, columns in output order, and unique key columns."""
+
+    key: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...]
+    optional: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in output order."""
+        return [c.name for c in self.columns]
+
+
+_LAT = Column("lat", "float", "latitude, degrees (WGS84)", ge=-90, le=90)
+_LON = Column("lon", "float", "longitude, degrees (WGS84)", ge=-180, le=180)
+_REGION = Column("region", "str", "region (in regions)")
+_TIMESTEP = Column("timestep", "str", "step (in timesteps)")
+
+
+TABLES: dict[str, TableSpec] = {
+    "sites": TableSpec(
+        "sites",
+        (
+            Column("site", "str", "candidate site id (unique)"),
+            Column("region", "str", "region the site draws power from (in regions)"),
+            _LAT,
+            _LON,
+            Column(
+                "count",
+                "int",
+                "identical candidate sites this row stands for (count > 1: edge_allowed false)",
+                default=1,
+                ge=1,
+            ),
+            Column(
+                "voltage_class",
+                "str",
+                "grid voltage class of the site's connection, for people and maps (e.g. 345+)",
+                default="",
+            ),
+            Column("interconnect_mw", "float", "existing firm grid connection, MW", ge=0),
+            Column(
+                "interconnect_upgrade_max_mw",
+                "float",
+                "largest interconnection upgrade possible, MW",
+                default=0.0,
+                ge=0,
+            ),
+            Column("site_max_mw", "float", "land/power cap on campus + edge IT MW", gt=0),
+            Column(
+                "pue", "float", "power usage effectiveness (facility / IT power)", default=1.2, ge=1
+            ),
+            Column(
+                "time_to_power_years",
+                "float",
+                "years until the site can get power",
+                default=0.0,
+                ge=0,
+            ),
+            Column(
+                "spur_km",
+                "float",
+                "length of the spur line from the site to the grid, km (for people and maps)",
+                default=0.0,
+                ge=0,
+            ),
+            Column(
+                "spur_capex_usd_per_mw",
+                "float",
+                "spur line from the site to the grid, USD per IT MW built at the site",
+                default=0.0,
+                ge=0,
+            ),
+            Column("campus_allowed", "bool", "a training campus may be built here", default=True),
+            Column("edge_allowed", "bool", "edge modules may be built here", default=True),
+            Column("storage_allowed", "bool", "storage may be built here", default=True),
+        ),
+        ("site",),
+    ),
+    "metros": TableSpec(
+        "metros",
+        (
+            Column("metro", "str", "metro id (unique)"),
+            _LAT,
+            _LON,
+            Column("inference_demand_mw", "float", "peak inference demand, IT MW", ge=0),
+            Column(
+                "latency_max_ms",
+                "float",
+                "round-trip latency limit of the metro's users, ms",
+                default_from="inference.latency_max_ms",
+                gt=0,
+            ),
+            Column(
+                "profile_zone",
+                "str",
+                "profile zone the metro follows (inference_profiles.csv; unlisted: timesteps.csv)",
+                default="all",
+            ),
+        ),
+        ("metro",),
+    ),
+    "regions": TableSpec(
+        "regions",
+        (
+            Column("region", "str", "region id (unique), e.g. a balancing authority"),
+            Column(
+                "headroom_share",
+                "float",
+                "our share of the region's stranded headroom",
+                default=1.0,
+                ge=0,
+                le=1,
+            ),
+            Column(
+                "firm_capacity_usd_per_mw_year",
+                "float",
+                "firm capacity price, USD per MW-year",
+                default_from="costs.firm_capacity_usd_per_mw_year",
+                ge=0,
+            ),
+            Column(
+                "energy_price_usd_per_mwh",
+                "float",
+                "flat energy price, USD/MWh (prices.csv overrides it per step)",
+                default_from="costs.energy_price_usd_per_mwh",
+                ge=0,
+            ),
+        ),
+        ("region",),
+    ),
+    "timesteps": TableSpec(
+        "timesteps",
+        (
+            Column("timestep", "str", "step id (unique); steps of a period in time order"),
+            Column("period", "str", "representative period; storage is cyclic within it"),
+            Column("duration_h", "float", "length of the step, h", default=1.0, gt=0),
+            Column("weight_h", "float", "hours of the year the step stands for, h", gt=0),
+            Column(
+                "inference_profile",
+                "float",
+                "inference demand, fraction of the peak (zones without their own profile)",
+                default=1.0,
+                ge=0,
+                le=1,
+            ),
+        ),
+        ("timestep",),
+    ),
+    "headroom": TableSpec(
+        "headroom",
+        (
+            _REGION,
+            _TIMESTEP,
+            Column("headroom_mw", "float", "stranded grid headroom of the region, MW", ge=0),
+        ),
+        ("region", "timestep"),
+    ),
+    "prices": TableSpec(
+        "prices",
+        (
+            _REGION,
+            _TIMESTEP,
+            Column("price_usd_per_mwh", "float", "energy price, USD/MWh", ge=0),
+        ),
+        ("region", "timestep"),
+        optional=True,
+    ),
+    "latency": TableSpec(
+        "latency",
+        (
+            Column("site", "str", "site (in sites)"),
+            Column("metro", "str", "metro (in metros)"),
+            Column("latency_ms", "float", "round-trip latency, ms", ge=0),
+        ),
+        ("site", "metro"),
+        optional=True,
+    ),
+    "inference_profiles": TableSpec(
+        "inference_profiles",
+        (
+            Column("profile_zone", "str", "profile zone (as in metros' profile_zone)"),
+            _TIMESTEP,
+            Column(
+                "inference_profile",
+                "float",
+                "inference demand of the zone's metros, fraction of their peak",
+                ge=0,
+                le=1,
+            ),
+        ),
+        ("profile_zone", "timestep"),
+        optional=True,
+    ),
+}
+"""Every scenario table, by its key in ``tables`` (``scenario.yaml``)."""
