@@ -39,7 +39,6 @@ BUILD_CONSTRAINTS = (
     "siting_site_cap",
     "demand_balance",
     "demand_module_cap",
-    "demand_module_rounding",
     "power_upgrade_cap",
 )
 """Constraints on build decisions only: held by the fixed plan, so dropped (checking them in
