@@ -40,6 +40,7 @@ BUILD_CONSTRAINTS = (
     "demand_balance",
     "demand_module_cap",
     "power_upgrade_cap",
+    "power_upgrade_need",
 )
 """Constraints on build decisions only: held by the fixed plan, so dropped (checking them in
 floating point would only trip on rounding)."""

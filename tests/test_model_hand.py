@@ -163,3 +163,22 @@ def test_infeasible_interconnect_is_explained():
     first = res.summary["infeasibility"][0]
     assert first["constraint"] == "power_interconnect_limit"
     assert first["amount"] == pytest.approx(49.0)
+
+
+def test_group_of_identical_sites_equals_the_sites_themselves():
+    # Two identical sites (500 MW wire each, upgrades up to 1000 MW at 50,000 USD/MW) must take
+    # 1,250 MW of training in blocks of 250 and 1000: the 1000 MW campus needs 500 MW of upgrade
+    # on its own wire (the 250 MW campus's spare wire cannot help it). A group row with
+    # count = 2 gives the same plan and cost as the two sites written out.
+    training = {"target_mw": 1250.0, "campus_blocks_mw": [250.0, 1000.0]}
+    kw = {"interconnect_mw": 500.0, "interconnect_upgrade_max_mw": 1000.0, "site_max_mw": 1000.0,
+          "edge_allowed": False}  # fmt: skip
+    edge = site("e", campus_allowed=False)  # serves the (zero) inference demand
+    apart = run_scenario(make_scenario([site("a", **kw), site("b", **kw), edge], training=training))
+    group = run_scenario(make_scenario([site("g", count=2, **kw), edge], training=training))
+    expected = 1250 * 1000 + 500 * 50_000 + 1250 * 8760 * 50
+    assert apart.summary["objective_usd"] == pytest.approx(expected)
+    assert group.summary["objective_usd"] == pytest.approx(expected)
+    row = group.sites.iloc[0]
+    assert row["campuses"] == 2 and row["campus_mw"] == 1250
+    assert row["interconnect_upgrade_mw"] == pytest.approx(500.0)

@@ -26,6 +26,13 @@ Constraints
         (for an edge-only site only at the steps whose zone profiles no other step dominates:
         the others cannot bind)
     ``power_upgrade_cap[s]``, group rows: interconnect_upgrade_mw[s] <= interconnect_upgrade_max_mw[s] * campus_count[s]
+    ``power_upgrade_need[s]``, group rows: interconnect_upgrade_mw[s]
+        >= sum_k max(0, pue[s] * block_mw[k] - interconnect_mw[s]) * build_campus[s, k]
+        (each campus's own connection carries its full load; without it a small campus's spare
+        wire would be lent to a large one)
+
+A group row pools its campuses' wires only for what exceeds their full load (storage charging):
+that part is a relaxation of separate sites when a group mixes block sizes.
 
 Full-year check (``operational_check``): the budget gets a penalised slack
 ``curtail_excess_mwh[s] >= 0`` so that a fixed plan stays feasible in any year.
@@ -132,6 +139,17 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         limit_index.extend((s, t) for t in steps_of[key])
     m.power_interconnect_limit = pyo.Constraint(
         limit_index, rule=lambda m, s, t: grid_import(m, s, t) <= capacity(m, s)
+    )
+    blocks_of = {s: [k for (g, k) in m.site_blocks if g == s] for s in group}
+    m.power_upgrade_need = pyo.Constraint(
+        sorted(group, key=d.sites.index),
+        rule=lambda m, s: (
+            m.interconnect_upgrade_mw[s]
+            >= sum(
+                max(0.0, d.pue[s] * d.block_mw[k] - d.interconnect_mw[s]) * m.build_campus[s, k]
+                for k in blocks_of[s]
+            )
+        ),
     )
     m.power_upgrade_cap = pyo.Constraint(
         sorted(group, key=d.sites.index),

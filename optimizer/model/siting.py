@@ -19,8 +19,9 @@ Constraints
     ``siting_site_cap[s]``:    campus_mw[s] + edge_mw[s] <= site_max_mw[s]   (single sites with both)
 Upper bound ``edge_modules[s] <= floor(site_max_mw[s] / module_mw)``.
 
-A group's sites are identical, so the group model is exact: any plan for the individual sites
-sums to a plan of the group, and a group plan splits evenly into one for its sites.
+A group's sites are identical, so the group model is exact for campuses of one block size: any
+plan for the individual sites sums to a plan of the group, and a group plan splits evenly into
+one for its sites (see ``power`` for the one pooling a group with mixed sizes allows).
 """
 
 from __future__ import annotations

@@ -1,0 +1,391 @@
+"""Running a sweep on Dask: local worker processes by default, or a cluster by address.
+
+The engine is Dask's own scheduler and workers; nothing here queues or retries by itself. Each
+variant is one task (:func:`optimizer.batch.task.run_variant`) on a single-threaded worker
+process, so a solver crash takes down only that process; Dask reschedules the task elsewhere,
+up to :data:`WORKER_DEATHS_ALLOWED` deaths on a local cluster (a remote cluster uses its own
+``distributed.scheduler.allowed-failures``), and ``retries`` covers an exception that escapes
+the task. The batch folder holds
+
+* ``runs/<variant>/``: one run folder per variant, written atomically by its worker;
+* ``sweep.json``: the variants and their overrides (written before anything runs);
+* ``summary.parquet`` and ``summary.csv``: one row per variant, rebuilt from the run folders
+  at the end (also after an interruption) by :func:`optimizer.batch.collect_summary`.
+
+With a cluster the base scenario folder and the batch folder must be on a file system every
+worker sees at the same (absolute) path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from optimizer.atomic import atomic_path
+from optimizer.batch.sweep import Sweep, load_sweep, sweep_from_dict
+from optimizer.batch.table import MANIFEST_FILE, RUNS_DIR, collect_summary
+from optimizer.batch.task import Job, read_summary, record, run_variant, write_failure
+from optimizer.errors import InputError
+
+TASK_RETRIES = 2
+"""Dask ``retries`` of a task that raised (the task records its own failures, so this is for
+what escapes it, such as a full disk)."""
+WORKER_DEATHS_ALLOWED = 2
+"""Worker processes that may die under one variant before it is recorded as ``lost``."""
+CONNECT_TIMEOUT_S = 10
+LOCK_FILE = ".batch.lock"
+
+
+def default_workers() -> int:
+    """Worker processes of a local batch when not given: the number of cores."""
+    return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------------------------
+# Progress display
+# --------------------------------------------------------------------------------------------
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Progress:
+    """One status line on a stream: done, running, failed, elapsed time and time left.
+
+    On a terminal the line is redrawn in place; otherwise (a log file, a pipe, CI) a new line
+    is printed when the counts change, at most every ``interval_s`` seconds.
+    """
+
+    def __init__(self, total: int, stream: IO[str] | None = None, interval_s: float = 5.0):
+        self.total = total
+        self.stream = stream or sys.stderr
+        try:
+            self.tty = self.stream.isatty()
+        except (AttributeError, ValueError):
+            self.tty = False
+        self.interval_s = interval_s
+        self.started = time.monotonic()
+        self._shown = ""
+        self._shown_at = 0.0
+        self._width = 0
+
+    def line(self, ok: int, failed: int, skipped: int, running: int) -> str:
+        """The status line for these counts."""
+        finished = ok + failed
+        executed = finished - skipped
+        elapsed = time.monotonic() - self.started
+        remaining = self.total - finished
+        if remaining == 0:
+            eta = "0:00"
+        elif executed > 0:
+            eta = _clock(elapsed / executed * remaining)
+        else:
+            eta = "?"
+        done = f"{ok} done" + (f" ({skipped} skipped)" if skipped else "")
+        return (
+            f"batch: {finished}/{self.total} | {done}, {running} running, {failed} failed"
+            f" | elapsed {_clock(elapsed)}, left ~{eta}"
+        )
+
+    def update(self, ok: int, failed: int, skipped: int, running: int, final: bool = False) -> None:
+        """Show the counts (redrawn on a terminal; a new line when changed elsewhere)."""
+        text = self.line(ok, failed, skipped, running)
+        now = time.monotonic()
+        try:
+            if self.tty:
+                pad = max(0, self._width - len(text))
+                self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
+                self._width = 0 if final else len(text)
+            else:
+                counts = text.split(" | ")[:2]
+                if counts == self._shown.split(" | ")[:2] and not final:
+                    return
+                if not final and now - self._shown_at < self.interval_s:
+                    return
+                self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed stream never stops the batch
+            return
+        self._shown, self._shown_at = text, now
+
+    def message(self, text: str) -> None:
+        """Print a line above the status line."""
+        try:
+            if self.tty and self._width:
+                self.stream.write("\r" + " " * self._width + "\r")
+                self._width = 0
+            self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+class _Silent(Progress):
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# The batch folder
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold a lock on the batch folder: one batch writes into a folder at a time."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out / LOCK_FILE, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out}: another dcsite batch is writing into this folder") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(runs: Path) -> None:
+    """Temporary folders of runs whose process was killed while saving."""
+    if not runs.is_dir():
+        return
+    for path in runs.iterdir():
+        if path.name.startswith(".") and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_manifest(out: Path, sweep: Sweep, batch_id: str) -> None:
+    manifest = {
+        "source": sweep.source,
+        "description": sweep.description,
+        "base": str(sweep.base),
+        "override_files": [str(p) for p in sweep.override_files],
+        "batch_id": batch_id,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "variants": [{"name": v.name, "overrides": v.overrides} for v in sweep.variants],
+    }
+    with atomic_path(out / MANIFEST_FILE) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------------------------
+# Dask
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator[Any]:
+    """A Dask client: of the cluster at ``scheduler``, else of a local cluster of processes."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = default_workers() if workers is None else workers
+    if n < 1:
+        raise InputError(f"--workers {workers}: need at least one worker")
+    config = {
+        "distributed.scheduler.allowed-failures": WORKER_DEATHS_ALLOWED,
+        "distributed.scheduler.worker-saturation": 1.0,  # one task per single-thread worker
+    }
+    with dask.config.set(config):
+        cluster = LocalCluster(
+            n_workers=min(n, max(n_jobs, 1)),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address="127.0.0.1:0",  # HTTP endpoint on a free local port
+            silence_logs=logging.ERROR,
+        )
+    try:
+        client = Client(cluster, set_as_default=False)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _outcome(future: Any, job: Job, batch_id: str) -> dict[str, Any]:
+    """The record of a finished task; a task Dask gave up on is recorded here as lost."""
+    from distributed.scheduler import KilledWorker
+
+    if future.status == "finished":
+        return future.result()
+    if future.status == "error":
+        exc = future.exception()
+        if isinstance(exc, KilledWorker):
+            status = "lost"
+            error = (
+                "the worker process running this variant died each time it was tried "
+                f"(crash, out of memory or killed): {exc}"
+            )
+        else:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+    else:
+        status, error = "lost", f"task {future.status} (scheduler connection lost?)"
+    previous = read_summary(job.run_dir)
+    if previous and (previous.get("batch") or {}).get("id") == batch_id:
+        return record(previous)  # saved by an attempt whose worker died before reporting
+    try:
+        summary = write_failure(
+            job.run_dir, job.name, job.overrides, status, error, batch_info={"id": batch_id}
+        )
+    except OSError as exc:  # the batch goes on; the row says what happened
+        summary = {"variant": job.name, "status": status, "error": f"{error}; not saved: {exc}"}
+    return record(summary)
+
+
+def _execute(client: Any, jobs: list[Job], batch_id: str, display: Progress) -> list[dict]:
+    """Submit every job, follow them to the end, and return their records in job order."""
+    topic = jobs[0].topic if jobs else None
+    started: set[str] = set()
+    lock = threading.Lock()  # events arrive on the client's event-loop thread
+
+    def on_event(event: Any) -> None:
+        message = event[1] if isinstance(event, tuple) and len(event) == 2 else event
+        if isinstance(message, dict) and message.get("event") == "start":
+            with lock:
+                started.add(message.get("variant"))
+
+    if topic:
+        client.subscribe_topic(topic, on_event)
+    futures = {
+        client.submit(
+            run_variant, job, key=f"dcsite-{job.name}-{batch_id}", retries=TASK_RETRIES, pure=False
+        ): i
+        for i, job in enumerate(jobs)
+    }
+    records: list[dict | None] = [None] * len(jobs)
+    finished: set[str] = set()
+    ok = failed = skipped = 0
+    pending = set(futures)
+    try:
+        while pending:
+            done = [f for f in pending if f.done()]
+            for future in done:
+                pending.discard(future)
+                job = jobs[futures[future]]
+                rec = _outcome(future, job, batch_id)
+                records[futures[future]] = rec
+                finished.add(job.name)
+                if rec["has_solution"]:
+                    ok += 1
+                else:
+                    failed += 1
+                    display.message(f"variant {job.name}: {rec['status']}: {rec['error']}")
+                skipped += bool(rec["skipped"])
+            with lock:
+                running = len(started - finished)
+            display.update(ok, failed, skipped, min(running, len(pending)))
+            if pending and not done:
+                time.sleep(0.1)
+        display.update(ok, failed, skipped, 0, final=True)
+    finally:
+        if topic:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(topic)
+    return [r for r in records if r is not None]
+
+
+def run_sweep(
+    sweep: str | os.PathLike[str] | Sweep | dict[str, Any],
+    out_dir: str | os.PathLike[str],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run every variant of a sweep into ``out_dir/runs/<variant>/``; the summary table.
+
+    Args:
+        sweep: a sweep file, a :class:`Sweep`, or a sweep as a mapping (paths relative to the
+            current folder).
+        out_dir: the batch folder (created if needed).
+        workers: local worker processes (default: the number of cores, at most one per
+            variant); ignored with ``scheduler``.
+        scheduler: address of a Dask scheduler (``tcp://host:8786``) to run on instead.
+        resume: skip variants whose run folder holds a complete result for the same scenario
+            hash (failed runs with status error, invalid or lost are run again).
+        progress: show a status line on stderr.
+
+    Returns:
+        The table of :func:`optimizer.batch.collect_summary`, one row per variant (also written
+        to ``out_dir/summary.parquet`` and ``out_dir/summary.csv``). A failed variant is a row
+        with its status and error, not an exception; a bad sweep raises
+        :class:`~optimizer.batch.SweepError` before anything runs.
+
+    Local workers are new Python processes (``spawn``): a script that calls this must do so
+    under ``if __name__ == "__main__":``, as with :mod:`multiprocessing`.
+    """
+    if isinstance(sweep, Sweep):
+        spec = sweep
+    elif isinstance(sweep, dict):
+        spec = sweep_from_dict(sweep)
+    else:
+        spec = load_sweep(sweep)
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    batch_id = uuid.uuid4().hex
+    topic = f"dcsite-batch-{batch_id}"
+    runs = out / RUNS_DIR
+    jobs = [
+        Job(
+            name=v.name,
+            base=str(spec.base),
+            overrides=v.overrides,
+            set_args=v.set_args(),
+            run_dir=str(runs / v.name),
+            batch_id=batch_id,
+            override_files=[str(p) for p in spec.override_files],
+            resume=resume,
+            topic=topic,
+        )
+        for v in spec.variants
+    ]
+    display = Progress(len(jobs)) if progress else _Silent(len(jobs))
+    with _exclusive(out):
+        _write_manifest(out, spec, batch_id)
+        _remove_leftovers(runs)
+        try:
+            with _client(workers, scheduler, len(jobs)) as client:
+                display.started = time.monotonic()
+                _execute(client, jobs, batch_id, display)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                collect_summary(out)
+            raise
+        return collect_summary(out)
