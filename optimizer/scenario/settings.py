@@ -131,18 +131,15 @@ def _read_yaml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | 
     return data
 
 
-def assemble_settings(
-    folder: Path,
+def _layer(
+    raw: dict[str, Any],
     overrides: Sequence[str],
     override_files: Sequence[str | Path],
     problems: list[str],
-) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    """scenario.yaml, then override files (deep merge), then ``--set``; and who set what
-    (dotted path -> override file or ``--set`` text). None when scenario.yaml is unusable."""
-    raw = _read_yaml(folder / SCENARIO_FILE, SCENARIO_FILE, problems)
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Override files (deep merge, every path checked), then ``--set``; and who set what
+    (dotted path -> override file or ``--set`` text)."""
     sources: dict[str, str] = {}
-    if raw is None:  # reported; the tables are still checked with default settings
-        return None, sources
     for file in override_files:
         path = Path(file)
         data = _read_yaml(path, str(path), problems)
@@ -169,6 +166,20 @@ def assemble_settings(
     return raw, sources
 
 
+def assemble_settings(
+    folder: Path,
+    overrides: Sequence[str],
+    override_files: Sequence[str | Path],
+    problems: list[str],
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """scenario.yaml, then override files (deep merge), then ``--set``; and who set what
+    (dotted path -> override file or ``--set`` text). None when scenario.yaml is unusable."""
+    raw = _read_yaml(folder / SCENARIO_FILE, SCENARIO_FILE, problems)
+    if raw is None:  # reported; the tables are still checked with default settings
+        return None, {}
+    return _layer(raw, overrides, override_files, problems)
+
+
 def settings_from_files(
     files: Sequence[Path], overrides: Sequence[str] = (), override_files: Sequence[str | Path] = ()
 ) -> ScenarioConfig:
@@ -183,19 +194,7 @@ def settings_from_files(
         data = _read_yaml(Path(path), str(path), problems)
         if data is not None:
             raw = _deep_merge(raw, data)
-    sources: dict[str, str] = {}
-    for file in override_files:
-        data = _read_yaml(Path(file), str(file), problems)
-        if data is not None:
-            raw = _deep_merge(raw, data)
-            sources.update({".".join(parts): str(file) for parts in _leaf_paths(data)})
-    for text in overrides:
-        try:
-            raw = apply_overrides(raw, [text])
-        except InputError as exc:
-            problems.append(str(exc))
-        else:
-            sources[text.partition("=")[0].strip()] = f"--set {text}"
+    raw, sources = _layer(raw, overrides, override_files, problems)
     config, _ = validate_settings(raw, sources, problems)
     if problems or config is None:
         raise ScenarioError(str(files[-1]), problems or ["invalid settings"])
