@@ -13,3 +13,29 @@ class DataError(DcsiteError):
 
 class InputError(DcsiteError):
     """A user-written input (scenario, option, table) is invalid; the message names where."""
+
+
+class ProblemsError(InputError):
+    """Input with several problems at once; ``problems`` lists each one.
+
+    The message is the problem itself when there is one, else a count and the first
+    ``max_shown`` problems, one per line.
+    """
+
+    kind = "input"
+    max_shown = 100
+    more_hint = ""
+
+    def __init__(self, source: str, problems: list[str] | tuple[str, ...]):
+        self.source = source
+        self.problems = list(problems)
+        n = len(self.problems)
+        if n == 1:
+            message = f"{self.kind} {source}: {self.problems[0]}"
+        else:
+            shown = self.problems[: self.max_shown]
+            lines = [f"{self.kind} {source} has {n} problems:", *(f"  {p}" for p in shown)]
+            if n > len(shown):
+                lines.append(f"  ... and {n - len(shown)} more{self.more_hint}")
+            message = "\n".join(lines)
+        super().__init__(message)

@@ -23,7 +23,6 @@ a line of one :class:`SweepError`.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import math
@@ -34,13 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from optimizer.errors import InputError
-from optimizer.scenario import ScenarioConfig, ScenarioError, apply_overrides, load_scenario
+from optimizer.errors import InputError, ProblemsError
+from optimizer.scenario import (
+    SCENARIO_FILE,
+    ScenarioConfig,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+)
+from optimizer.scenario.settings import deep_merge, read_yaml
 
-SCENARIO_FILE = "scenario.yaml"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._,=+-]*")
 """A variant name: letters, digits and ``. _ , = + -``, starting with a letter or digit."""
 MAX_NAME_LENGTH = 200
@@ -48,22 +52,11 @@ MAX_PROBLEMS_SHOWN = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
-class SweepError(InputError):
+class SweepError(ProblemsError):
     """A sweep file with problems; ``problems`` lists each, naming the field, path or value."""
 
-    def __init__(self, source: str, problems: Sequence[str]):
-        self.source = source
-        self.problems = list(problems)
-        n = len(self.problems)
-        if n == 1:
-            message = f"sweep {source}: {self.problems[0]}"
-        else:
-            shown = self.problems[:MAX_PROBLEMS_SHOWN]
-            lines = [f"sweep {source} has {n} problems:", *(f"  {p}" for p in shown)]
-            if n > len(shown):
-                lines.append(f"  ... and {n - len(shown)} more")
-            message = "\n".join(lines)
-        super().__init__(message)
+    kind = "sweep"
+    max_shown = MAX_PROBLEMS_SHOWN
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,39 +222,6 @@ def _pydantic_problems(exc: ValidationError, root: type[BaseModel], prefix: str)
     return problems
 
 
-def _read_mapping(path: Path, what: str, problems: list[str]) -> dict[str, Any] | None:
-    where = f"{what}: " if what else ""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        problems.append(f"{where}file not found ({path})")
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problems.append(f"{where}not valid YAML: {line}{getattr(exc, 'problem', None) or exc}")
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{where}cannot read ({exc})")
-        return None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        problems.append(f"{where}expected a mapping, got {type(data).__name__}")
-        return None
-    return data
-
-
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(dict(merged[key]), value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def _expand(spec: SweepFile, problems: list[str]) -> list[Variant]:
     """Every variant of the sweep, in order: variants x grid points x seeds."""
     common = {f"solver.{key}": value for key, value in spec.solver.items()}
@@ -363,9 +323,9 @@ def sweep_from_dict(
         load_scenario(base, [], files)
     except ScenarioError as exc:
         raise SweepError(source, [f"base scenario {base}: {p}" for p in exc.problems]) from None
-    settings = _read_mapping(base / SCENARIO_FILE, str(base / SCENARIO_FILE), problems) or {}
+    settings = read_yaml(base / SCENARIO_FILE, str(base / SCENARIO_FILE), problems) or {}
     for path in files:
-        settings = _deep_merge(settings, _read_mapping(path, str(path), problems) or {})
+        settings = deep_merge(settings, read_yaml(path, str(path), problems) or {})
 
     _check_paths(spec, settings, problems)
     if problems:
@@ -399,7 +359,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     """
     path = Path(path)
     problems: list[str] = []
-    data = _read_mapping(path, "", problems)
+    data = read_yaml(path, "", problems)
     if data is None:
         raise SweepError(str(path), problems)
     return sweep_from_dict(data, path.absolute().parent, str(path))

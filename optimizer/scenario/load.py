@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import InputError
+from optimizer.errors import ProblemsError
 from optimizer.scenario.checks import (
     admissible,
     check_complete,
@@ -107,22 +107,12 @@ class Scenario:
         )
 
 
-class ScenarioError(InputError):
+class ScenarioError(ProblemsError):
     """A scenario with problems; ``problems`` lists each as ``file: row N, column C: ...``."""
 
-    def __init__(self, source: str, problems: Sequence[str]):
-        self.source = source
-        self.problems = list(problems)
-        n = len(self.problems)
-        if n == 1:
-            message = f"scenario {source}: {self.problems[0]}"
-        else:
-            shown = self.problems[:MAX_PROBLEMS_IN_MESSAGE]
-            lines = [f"scenario {source} has {n} problems:", *(f"  {p}" for p in shown)]
-            if n > len(shown):
-                lines.append(f"  ... and {n - len(shown)} more (dcsite scenario check lists all)")
-            message = "\n".join(lines)
-        super().__init__(message)
+    kind = "scenario"
+    max_shown = MAX_PROBLEMS_IN_MESSAGE
+    more_hint = " (dcsite scenario check lists all)"
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def _leaf_paths(mapping: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> lis
     return paths
 
 
-def _deep_merge(
+def deep_merge(
     base: Mapping[str, Any], over: Mapping[str, Any], prefix: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """``over`` merged into a copy of ``base``; a mapping absent from ``base`` starts as it
@@ -102,31 +102,33 @@ def _deep_merge(
         if isinstance(value, Mapping) and current is None:
             current = walk(path, "")[1]
         if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged[key] = _deep_merge(current, value, path)
+            merged[key] = deep_merge(current, value, path)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
 
 
-def _read_yaml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | None:
+def read_yaml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | None:
+    """A YAML file holding a mapping, or None with the problem (prefixed by ``label``) added."""
+    label = f"{label}: " if label else ""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(f"{label}: file not found ({path})")
+        problems.append(f"{label}file not found ({path})")
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(f"{label}: not valid YAML: {where}{problem}")
+        problems.append(f"{label}not valid YAML: {where}{problem}")
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{label}: cannot read ({exc})")
+        problems.append(f"{label}cannot read ({exc})")
         return None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        problems.append(f"{label}: expected a mapping of settings, got {type(data).__name__}")
+        problems.append(f"{label}expected a mapping, got {type(data).__name__}")
         return None
     return data
 
@@ -142,7 +144,7 @@ def _layer(
     sources: dict[str, str] = {}
     for file in override_files:
         path = Path(file)
-        data = _read_yaml(path, str(path), problems)
+        data = read_yaml(path, str(path), problems)
         if data is None:
             continue
         bad = False
@@ -155,7 +157,7 @@ def _layer(
             else:
                 sources[".".join(parts)] = str(path)
         if not bad:
-            raw = _deep_merge(raw, data)
+            raw = deep_merge(raw, data)
     for text in overrides:
         try:
             raw = apply_overrides(raw, [text])
@@ -174,7 +176,7 @@ def assemble_settings(
 ) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """scenario.yaml, then override files (deep merge), then ``--set``; and who set what
     (dotted path -> override file or ``--set`` text). None when scenario.yaml is unusable."""
-    raw = _read_yaml(folder / SCENARIO_FILE, SCENARIO_FILE, problems)
+    raw = read_yaml(folder / SCENARIO_FILE, SCENARIO_FILE, problems)
     if raw is None:  # reported; the tables are still checked with default settings
         return None, {}
     return _layer(raw, overrides, override_files, problems)
@@ -191,9 +193,9 @@ def settings_from_files(
     problems: list[str] = []
     raw: dict[str, Any] = {}
     for path in files:
-        data = _read_yaml(Path(path), str(path), problems)
+        data = read_yaml(Path(path), str(path), problems)
         if data is not None:
-            raw = _deep_merge(raw, data)
+            raw = deep_merge(raw, data)
     raw, sources = _layer(raw, overrides, override_files, problems)
     config, _ = validate_settings(raw, sources, problems)
     if problems or config is None:
