@@ -7,16 +7,24 @@ code 2; the data directory comes from ``--data-dir`` or the ``DCSITE_DATA`` envi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import math
 import os
+import re
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from optimizer.errors import DcsiteError, InputError
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+MAX_WORKERS = 1024
 
 
 def _data_dir(args: argparse.Namespace) -> str | None:
@@ -47,17 +55,19 @@ def _parse_limits(text: str) -> list[float]:
 
 def _cmd_headroom(args: argparse.Namespace) -> int:
     from optimizer import headroom as hr
-    from optimizer.atomic import atomic_path
     from optimizer.datasets import load_ba_load_mw
+    from optimizer.outputs import check_output, output_dir
     from optimizer.plots import plot_headroom
     from optimizer.regions import ba_utc_offsets_h
 
     limits = _parse_limits(args.limits)
+    check_output(args.out, "headroom", [_data_dir(args)])
     load = load_ba_load_mw(_data_dir(args))
     if args.bas:
         load = load[hr.check_bas(args.bas.split(","), load.columns)]
     offsets = ba_utc_offsets_h()
-    years = hr.parse_years(args.years) if args.years else hr.full_years(load, offsets)
+    record = hr.full_years(load, offsets)
+    years = hr.check_years(hr.parse_years(args.years), record, args.years) if args.years else record
 
     started = time.perf_counter()
     stranded = hr.stranded_power_by_ba(load, offsets, years)
@@ -65,11 +75,10 @@ def _cmd_headroom(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
 
     out = Path(args.out)
-    with atomic_path(out / "headroom.csv") as tmp:
-        table.to_csv(tmp, index=False)
-    with atomic_path(out / "thresholds.csv") as tmp:
-        hr.thresholds_table(stranded).to_csv(tmp, index=False)
-    plot_headroom(table, out / "headroom.png")
+    with output_dir(out, "headroom", [_data_dir(args)]) as tmp:
+        table.to_csv(tmp / "headroom.csv", index=False)
+        hr.thresholds_table(stranded).to_csv(tmp / "thresholds.csv", index=False)
+        plot_headroom(table, tmp / "headroom.png")
 
     wide = table.pivot(index="ba", columns="limit_pct", values="headroom_mw")
     wide.loc["TOTAL"] = wide.sum()
@@ -108,9 +117,8 @@ def _cmd_scenario_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from optimizer.export import write_run_exports
+    from optimizer.outputs import check_output
     from optimizer.run import run_scenario, run_us_scenario, solver_options
     from optimizer.scenario import load_scenario
     from optimizer.solve import SolverOptions
@@ -121,8 +129,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     chosen = {key: value for key, value in chosen.items() if value is not None}
     say = None if args.quiet else print
     data_dir = _data_dir(args)
+    protect = [target, data_dir, *args.override_files]
     if target.is_file():  # a built scenario: settings file, tables from the public data
         config = load_us_config(target, args.overrides, args.override_files)
+        out = args.out or f"runs/{config.name}"
+        check_output(out, "run", protect)
         solver = config.solver
         options = SolverOptions(
             time_limit_s=solver.time_limit_s, mip_rel_gap=solver.mip_rel_gap,
@@ -131,15 +142,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         options = dataclasses.replace(options, **chosen)
         results = run_us_scenario(config, data_dir, options, progress=say,
                                   full_year=not args.no_full_year)  # fmt: skip
-        out = args.out or f"runs/{config.name}"
     else:
         scenario = load_scenario(target, args.overrides, args.override_files)
+        out = args.out or f"runs/{scenario.config.name}"
+        check_output(out, "run", protect)
         for warning in scenario.warnings:
             print(f"warning: {warning}")
         options = solver_options(scenario, log_to_console=not args.quiet, **chosen)
         results = run_scenario(scenario, options, progress=say)
-        out = args.out or f"runs/{scenario.config.name}"
-    results.save(out, extras=lambda folder: write_run_exports(folder, data_dir))
+    results.save(out, extras=lambda folder: write_run_exports(folder, data_dir), protect=protect)
     print(results.describe())
     print(f"wrote {out}")
     if results.summary["status"] == "infeasible":
@@ -154,11 +165,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    import signal
-
     from optimizer.batch import run_sweep
 
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up workers as on Ctrl-C
     try:
         table = run_sweep(
             args.sweep,
@@ -174,9 +182,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             " rerun with --resume to finish the rest",
             file=sys.stderr,
         )
-        return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        return EXIT_INTERRUPTED
     shown = table[["variant", "status", "objective_usd", "mip_gap", "wall_seconds"]].copy()
     shown["objective_usd"] = (shown["objective_usd"] / 1e6).round(2)
     shown["mip_gap"] = (100 * shown["mip_gap"]).round(3)
@@ -208,21 +214,73 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``dcsite run: error: argument --gap: ...``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        # "argument --gap: 5: must be ..." (our option types) reads "--gap 5: must be ..."
+        message = re.sub(r"^argument ([^:/ ]+)(?:/\S+)?: (?=\S+: )", r"\1 ", message)
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(text: str, kind: type = float) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text}: not a finite number")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds above 0, e.g. 600")
+    return value
+
+
+def _gap(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text}: must be a fraction from 0 up to 1 (0.01 is a 1 % gap)"
+        )
+    return value
+
+
+def _threads(text: str) -> int:
+    value = int(_number(text, int))
+    cores = os.cpu_count() or 1
+    if not 1 <= value <= cores:
+        raise argparse.ArgumentTypeError(
+            f"{text}: must be from 1 to {cores}, the number of cores of this machine"
+        )
+    return value
+
+
+def _workers(text: str) -> int:
+    value = int(_number(text, int))
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{text}: must be from 1 to {MAX_WORKERS}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dcsite`` and its subcommands."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,
         help="folder of the public data mirror (default: $DCSITE_DATA)",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dcsite",
         description="Data-center power and siting optimizer.",
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    overrides = argparse.ArgumentParser(add_help=False)
+    overrides = _Parser(add_help=False)
     overrides.add_argument(
         "--set",
         dest="overrides",
@@ -284,9 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-full-year", action="store_true", help="skip the full-year check of a built scenario"
     )
-    run.add_argument("--time-limit", type=float, default=None, help="solver time limit in s")
-    run.add_argument("--gap", type=float, default=None, help="relative MIP gap, e.g. 0.01")
-    run.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    run.add_argument("--time-limit", type=_seconds, default=None, help="solver time limit in s")
+    run.add_argument(
+        "--gap", type=_gap, default=None, help="relative MIP gap as a fraction, e.g. 0.01 (1 %%)"
+    )
+    run.add_argument("--threads", type=_threads, default=None, help="HiGHS threads (1 to cores)")
     run.add_argument("--quiet", action="store_true", help="no HiGHS log, only the summary")
     run.set_defaults(func=_cmd_run)
 
@@ -310,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("sweep", help="sweep file (YAML): base scenario, variants, grid, seeds")
     batch.add_argument("--out", required=True, help="batch folder (runs/<variant>/, summary.*)")
     batch.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: cores)"
+        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
     )
     batch.add_argument(
         "--scheduler",
@@ -327,13 +387,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dcsite`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``dcsite`` console script; returns the exit code.
+
+    A problem the user can fix is one line on stderr and exit code 2; SIGTERM stops the command
+    as Ctrl-C does (temporary files are removed); output into a closed pipe (``| head``) ends
+    quietly with the shell's code for it, 141."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a bad option (one line printed, code 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    previous = None
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread; no handler then
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return args.func(args)
     except DcsiteError as exc:
         print(f"dcsite: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("dcsite: interrupted; nothing is left half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises no second BrokenPipeError."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -254,7 +254,21 @@ def check_bas(requested: Iterable[str], available: Iterable[str]) -> list[str]:
         )
     if not requested:
         raise InputError("no BA codes given")
+    repeated = sorted({ba for ba in requested if requested.count(ba) > 1})
+    if repeated:
+        raise InputError(f"BA code(s) given more than once: {', '.join(repeated)}")
     return requested
+
+
+def check_years(years: tuple[int, int], record: tuple[int, int], text: str) -> tuple[int, int]:
+    """``years`` if within ``record`` (the complete years of the load record), else an error
+    naming the record's range."""
+    if years[0] < record[0] or years[1] > record[1]:
+        raise InputError(
+            f"--years {text}: outside the load record, which holds the complete years "
+            f"{record[0]}-{record[1]}"
+        )
+    return years
 
 
 def stranded_power_by_ba(

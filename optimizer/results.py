@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimizer.atomic import atomic_dir
 from optimizer.model import COST_TERMS, BuiltModel
 from optimizer.model.objective import SITE_COST_TERMS
+from optimizer.outputs import output_dir, record_files
+from optimizer.runfolder import SUMMARY_FILE, column_kinds, read_summary, read_table
 from optimizer.scenario import Scenario
 from optimizer.solve import MatrixModel, SolveResult
 
@@ -72,32 +73,36 @@ class Results:
         self,
         out_dir: str | os.PathLike[str],
         extras: Callable[[Path], object] | None = None,
+        protect: Iterable[str | os.PathLike[str] | None] = (),
     ) -> Path:
         """Write the run folder atomically (temporary folder, then rename).
 
-        ``extras(folder)`` may write more files (maps, plots) into the folder before it is
-        renamed into place, so a reader never sees a run without them.
+        ``out_dir`` must be new, empty or a run folder dcsite wrote
+        (:func:`optimizer.outputs.check_output`; ``protect`` are the run's inputs, which it must
+        not hold). ``extras(folder)`` may write more files (maps, plots) into the folder before
+        it is renamed into place, so a reader never sees a run without them.
         """
-        with atomic_dir(out_dir) as tmp:
-            (tmp / "summary.json").write_text(json.dumps(self.summary, indent=2, default=_json))
-            for name in TABLES:
-                getattr(self, name).to_csv(tmp / f"{name}.csv", index=False)
+        with output_dir(out_dir, "run", protect) as tmp:
+            (tmp / SUMMARY_FILE).write_text(json.dumps(self.summary, indent=2, default=_json))
+            frames = {f"{name}.csv": getattr(self, name) for name in TABLES}
+            frames.update({f"{name}.csv": table for name, table in self.extras.items()})
+            for file_name, table in frames.items():
+                table.to_csv(tmp / file_name, index=False)
             self.dispatch.to_parquet(tmp / "dispatch.parquet", index=False)
-            for name, table in self.extras.items():
-                table.to_csv(tmp / f"{name}.csv", index=False)
+            frames["dispatch.parquet"] = self.dispatch
+            record_files(tmp, frames, {name: column_kinds(t) for name, t in frames.items()})
             if extras is not None:
                 extras(tmp)
         return Path(out_dir)
 
     @classmethod
     def load(cls, run_dir: str | os.PathLike[str]) -> Results:
-        """Read a run folder written by :meth:`save`."""
-        run = Path(run_dir)
-        tables = {name: pd.read_csv(run / f"{name}.csv") for name in TABLES}
+        """Read a run folder written by :meth:`save`, each table checked
+        (:mod:`optimizer.runfolder`): a damaged file is an InputError naming it."""
         return cls(
-            summary=json.loads((run / "summary.json").read_text()),
-            dispatch=pd.read_parquet(run / "dispatch.parquet"),
-            **tables,
+            summary=read_summary(run_dir),
+            dispatch=read_table(run_dir, "dispatch"),
+            **{name: read_table(run_dir, name) for name in TABLES},
         )
 
     def describe(self) -> str:

@@ -289,6 +289,11 @@ def build_us_scenario(
         return out
 
     inputs = stage("data load", load_inputs, data_dir, config.build.backbone_networks or None)
+    if config.build.n_metros > len(inputs.metros):
+        raise InputError(
+            f"build.n_metros is {config.build.n_metros}, but the metros table holds "
+            f"{len(inputs.metros)} metro and micro areas with coordinates; give at most that"
+        )
     bas = chosen_bas(config, inputs.load_mw)
     sites, candidates, ttp = stage("sites", build_sites, config, inputs, bas)
     metros = build_metros(config, inputs)

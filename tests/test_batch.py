@@ -3,7 +3,10 @@ batches on local worker processes and on a real Dask cluster (scheduler and work
 here on 127.0.0.1 and stopped at the end), including a killed worker and an interrupted batch.
 
 The tests marked ``slow`` start worker processes (each pays a few seconds of imports); every
-test runs under a deadline so a hang fails instead of blocking CI.
+test runs under a deadline so a hang fails instead of blocking CI. Tests that act on a batch in
+flight (kill a worker, interrupt the batch) never rely on how long a variant takes: one variant
+waits at a gate (tests/batch_gate.py, preloaded into the workers) that the test opens only after
+acting, so that variant is provably in progress on a known worker process until then.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pandas as pd
 import psutil
 import pytest
 import yaml
+from batch_gate import arrivals, open_gate, worker_env
 from test_batch_scenarios import SCENARIOS, scaled_scenario
 
 from optimizer.batch import (
@@ -81,6 +85,14 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.05):
             return value
         time.sleep(step)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def exited(pid: int) -> bool:
+    """Whether process ``pid`` is gone (or a zombie: dead, not yet reaped by its parent)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def summaries(out: Path) -> dict[str, dict]:
@@ -216,7 +228,7 @@ def test_variant_names_must_be_filesystem_safe(name, ok):
         ({"variants": [{"name": "x"}], "solver": {"time_limit": 5}},
          ["solver.time_limit", "unknown key solver.time_limit"]),
         ({"variants": [{"name": "a"}, {"name": "a"}]}, ["duplicate variant name 'a'"]),
-        ({"variants": [{"name": "a b"}]}, ["'a b' is not filesystem-safe"]),
+        ({"variants": [{"name": "a b"}]}, ["'a b' cannot be a folder name"]),
         ({"variants": [{"name": "a", "sett": {}}]}, ["field variants.0.sett: unknown key",
                                                      "valid keys here: name, set"]),
         ({"variants": [{"name": "a"}], "extra": 1}, ["field extra: unknown key"]),
@@ -355,7 +367,10 @@ def test_run_variant_records_infeasible_invalid_and_no_solution(tmp_path):
     rec = run_variant(make_job(tmp_path, "nofile", {"tables.sites": "missing.csv"}))
     summary = json.loads((tmp_path / "runs" / "nofile" / "summary.json").read_text())
     assert rec["status"] == "invalid" and "missing.csv" in summary["error"]
-    assert os.listdir(tmp_path / "runs" / "nofile") == ["summary.json"]
+    assert sorted(os.listdir(tmp_path / "runs" / "nofile")) == [
+        "dcsite-output.json",
+        "summary.json",
+    ]
     # an invalid or erred run is not final: resume runs it again
     again = run_variant(make_job(tmp_path, "nofile", {"tables.sites": "missing.csv"}, True))
     assert not again["skipped"]
@@ -460,7 +475,7 @@ def test_local_batch_records_an_infeasible_variant_and_finishes_the_others(tmp_p
         "big-and-firm", "dear-money", "reference"
     ]  # fmt: skip
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "runs", "summary.csv", "summary.parquet", "sweep.json"
+        "dcsite-output.json", "runs", "summary.csv", "summary.parquet", "sweep.json"
     ]  # fmt: skip
 
 
@@ -473,14 +488,21 @@ def batch_children(pid: int) -> list[psutil.Process]:
 
 @pytest.mark.slow
 def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path, heavy_base):
+    """Interrupted once a variant has finished while another is held at the gate: part-way,
+    whatever the timing; the resumed batch runs only what the first one did not finish."""
     path = heavy_sweep(tmp_path, heavy_base)
+    held = load_sweep(path).names()[0]
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = {**os.environ, **worker_env(gate, held)}
     out = tmp_path / "out"
     argv = [sys.executable, "-m", "optimizer.cli", "batch", str(path), "--out", str(out),
             "--workers", "2"]  # fmt: skip
     log = open(tmp_path / "batch.log", "w")  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     children: list[psutil.Process] = []
     try:
+        wait_for(lambda: arrivals(gate), 90, f"variant {held} to reach the gate")
         wait_for(lambda: summaries(out), 90, "the first finished variant")
         children = batch_children(proc.pid)
         proc.send_signal(signal.SIGINT)
@@ -497,14 +519,15 @@ def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path,
     assert "rerun with --resume" in (tmp_path / "batch.log").read_text()
 
     before = summaries(out)
-    assert 0 < len(before) < 8, "the batch should have been interrupted part-way"
+    assert 0 < len(before) < 8 and held not in before, sorted(before)
     mtimes = {n: (out / "runs" / n / "summary.json").stat().st_mtime_ns for n in before}
     partial = pd.read_csv(out / "summary.csv")  # rebuilt even after the interruption
     assert len(partial) == 8 and (partial["status"] == "not run").sum() == 8 - len(before)
 
+    open_gate(gate)
     argv = [sys.executable, "-m", "optimizer.cli", "batch", str(path), "--out", str(out),
             "--workers", "2", "--resume", "--quiet"]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=150, cwd=ROOT)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=150, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
     after = summaries(out)
     assert len(after) == 8 and all(s["status"] == "optimal" for s in after.values())
@@ -514,6 +537,7 @@ def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path,
     first_batch = {s["batch"]["id"] for s in before.values()}
     assert len(first_batch) == 1
     assert all(after[n]["batch"]["id"] not in first_batch for n in set(after) - set(before))
+    assert len(arrivals(gate)) == 2  # the held variant: once per batch
     table = pd.read_parquet(out / "summary.parquet")
     assert len(table) == 8 and (table["status"] == "optimal").all()
 
@@ -542,17 +566,29 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
 
 
+def scheduler_address(scheduler_file: Path, scheduler: subprocess.Popen) -> str | None:
+    """The address in a scheduler file once it is written whole; None before."""
+    if scheduler.poll() is not None:
+        pytest.fail(f"dask scheduler exited with {scheduler.returncode} before starting")
+    try:
+        return json.loads(scheduler_file.read_text())["address"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @contextlib.contextmanager
-def dask_cluster(log_dir: Path, n_workers: int = 2) -> Iterator[str]:
-    """``dask scheduler`` and ``n_workers`` ``dask worker`` processes on 127.0.0.1; the
-    scheduler address. Each process is in its own session, stopped (with its children) at the
-    end; the scheduler closes itself after 2 idle minutes and the workers 60 s after losing it
-    should this process die first."""
+def dask_cluster(
+    log_dir: Path, n_workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``dask scheduler`` and ``n_workers`` ``dask worker`` processes on 127.0.0.1 (with extra
+    environment variables ``env``); the scheduler address. The scheduler listens on a port it
+    picks itself and writes to its scheduler file. Each process is in its own session, stopped
+    (with its children) at the end; the scheduler closes itself after 2 idle minutes and the
+    workers 60 s after losing it should this process die first."""
     from distributed import Client
 
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__IDLE_TIMEOUT": "120s"}
+    scheduler_file = log_dir / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__IDLE_TIMEOUT": "120s", **(env or {})}
     procs: list[subprocess.Popen] = []
     logs = []
 
@@ -565,8 +601,11 @@ def dask_cluster(log_dir: Path, n_workers: int = 2) -> Iterator[str]:
         )  # fmt: skip
 
     try:
-        start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-               "--no-dashboard"], "scheduler")  # fmt: skip
+        start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+               "--scheduler-file", str(scheduler_file)], "scheduler")  # fmt: skip
+        address = wait_for(
+            lambda: scheduler_address(scheduler_file, procs[0]), 60, "the dask scheduler"
+        )
         for i in range(n_workers):
             start([str(DASK), "worker", address, "--nworkers", "1", "--nthreads", "1",
                    "--host", "127.0.0.1", "--no-dashboard", "--death-timeout", "60",
@@ -595,10 +634,16 @@ def test_cluster_results_equal_the_local_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_cluster_batch_survives_a_killed_worker(tmp_path, heavy_base):
+def test_cluster_batch_survives_a_killed_worker(tmp_path):
+    """The worker running a variant is SIGKILLed; Dask runs that variant again on another
+    worker and the batch completes. The variant is held at the gate until its worker process is
+    gone, so it cannot have finished before the kill."""
     from distributed import Client
 
-    path = heavy_sweep(tmp_path, heavy_base)
+    path = write_sweep(tmp_path, {"base": str(TINY), "grid": {"finance.wacc_pct": [6, 7, 8, 9]}})
+    held = load_sweep(path).names()[0]
+    gate = tmp_path / "gate"
+    gate.mkdir()
     out = tmp_path / "out"
     result: dict = {}
 
@@ -608,25 +653,21 @@ def test_cluster_batch_survives_a_killed_worker(tmp_path, heavy_base):
         except BaseException as exc:  # reported by the main thread
             result["error"] = exc
 
-    with dask_cluster(tmp_path) as address, Client(address, set_as_default=False) as observer:
+    cluster = dask_cluster(tmp_path, env=worker_env(gate, held))
+    with cluster as address, Client(address, set_as_default=False) as observer:
         pids = observer.run(os.getpid)
         runner = threading.Thread(target=batch, daemon=True)
         runner.start()
-        wait_for(lambda: summaries(out), 90, "the first finished variant")
-        busy = wait_for(
-            lambda: {w: keys for w, keys in observer.processing().items() if keys},
-            10,
-            "a worker with a variant in progress",
-        )
-        victim = sorted(busy)[0]
-        os.kill(pids[victim], signal.SIGKILL)
+        victim = wait_for(lambda: arrivals(gate), 90, f"variant {held} to reach the gate")[0]
+        assert pids.get(victim["worker"]) == victim["pid"], (victim, pids)  # one of ours
+        os.kill(victim["pid"], signal.SIGKILL)
+        wait_for(lambda: exited(victim["pid"]), 30, "the killed worker process to exit")
+        open_gate(gate)
         runner.join(timeout=150)
         assert not runner.is_alive(), "the batch did not finish after a worker was killed"
     assert "error" not in result, result.get("error")
     table = result["table"]
-    assert len(table) == 8 and (table["status"] == "optimal").all(), table
-    killed = [str(k) for k in busy[victim]]
-    ran = {n: s["batch"]["worker"] for n, s in summaries(out).items()}
-    for name, worker in ran.items():
-        if any(name in key for key in killed):
-            assert worker != victim, f"{name} should have been rerun on another worker"
+    assert len(table) == 4 and (table["status"] == "optimal").all(), table
+    rerun = summaries(out)[held]["batch"]
+    assert rerun["worker"] != victim["worker"] and rerun["pid"] != victim["pid"], rerun
+    assert [a["pid"] for a in arrivals(gate)] == [victim["pid"], rerun["pid"]]

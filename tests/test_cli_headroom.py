@@ -39,7 +39,10 @@ def test_headroom_subset_of_bas_and_years(data_dir, tmp_path):
     [
         (["--bas", "PJM,XYZ"], "unknown BA code(s) XYZ"),
         (["--years", "2022-2018"], "empty year range"),
-        (["--years", "1990-1991"], "no load of"),
+        (
+            ["--years", "1990-1991"],
+            "outside the load record, which holds the complete years 2016-2024",
+        ),
         (["--limits", "0,1"], "between 0 and 100"),
     ],
 )

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from optimizer.cli import main
+from optimizer.outputs import record_files
 from optimizer.results import Results
 
 pytestmark = pytest.mark.solver
@@ -92,10 +93,11 @@ def test_rerun_replaces_the_folder_whole(tmp_path):
     out = tmp_path / "run"
     scenario = str(SCENARIOS / "tiny")
     assert main(["run", scenario, "--out", str(out), "--quiet"]) == 0
-    (out / "stale.txt").write_text("from an older run")
+    (out / "stale.png").write_text("a figure an older dcsite wrote")
+    record_files(out, ["stale.png"])
     assert (
         main(["run", scenario, "--out", str(out), "--quiet", "--set", "training.target_mw=100"])
         == 0
     )
-    assert not (out / "stale.txt").exists()
+    assert not (out / "stale.png").exists()
     assert json.loads((out / "summary.json").read_text())["totals"]["campus_mw"] >= 100

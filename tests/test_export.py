@@ -25,6 +25,7 @@ from optimizer.cli import main
 from optimizer.export import FORMATS, MAP_FILE, PLOT_FILES, write_exports, write_run_exports
 from optimizer.export import geojson as gj
 from optimizer.geo import haversine_km
+from optimizer.outputs import output_dir
 from optimizer.plots import largest_campus, plot_batch_comparison
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
@@ -212,12 +213,13 @@ def test_export_command(solved, tmp_path, capsys):
 
 def test_export_of_a_run_without_solution_writes_nothing(tmp_path, capsys):
     run = tmp_path / "run"
-    run.mkdir()
-    (run / "summary.json").write_text(json.dumps({"status": "infeasible", "has_solution": False}))
+    with output_dir(run, "run") as tmp:
+        summary = {"status": "infeasible", "has_solution": False}
+        (tmp / "summary.json").write_text(json.dumps(summary))
     assert write_run_exports(run) == []
     assert main(["export", str(run)]) == 0
     assert "nothing to export" in capsys.readouterr().out
-    assert sorted(os.listdir(run)) == ["summary.json"]
+    assert sorted(os.listdir(run)) == ["dcsite-output.json", "summary.json"]
     with pytest.raises(Exception, match="unknown export format"):
         write_exports(run, None, ("pdf",))
     assert set(FORMATS) == {"geojson", "html", "png"}

@@ -284,8 +284,7 @@ BREAKAGES = {
     ),
     "wrong type in scenario.yaml": (
         lambda f: _edit_yaml(f, lambda d: d["training"].update(target_mw="lots")),
-        "scenario.yaml: field training.target_mw: Input should be a valid number, unable to "
-        "parse string as a number (got 'lots')",
+        "scenario.yaml: field training.target_mw: Input should be a valid number (got 'lots')",
     ),
     "unknown key in scenario.yaml": (
         lambda f: _edit_yaml(f, lambda d: d["costs"].update(campus_capex_usd_per_mwh=1)),

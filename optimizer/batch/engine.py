@@ -35,9 +35,10 @@ import pandas as pd
 
 from optimizer.atomic import atomic_path
 from optimizer.batch.sweep import Sweep, load_sweep, sweep_from_dict
-from optimizer.batch.table import MANIFEST_FILE, RUNS_DIR, collect_summary
+from optimizer.batch.table import MANIFEST_FILE, RUNS_DIR, TABLE_FILES, collect_summary
 from optimizer.batch.task import Job, read_summary, record, run_variant, write_failure
 from optimizer.errors import InputError
+from optimizer.outputs import check_output, claim_folder
 
 TASK_RETRIES = 2
 """Dask ``retries`` of a task that raised (the task records its own failures, so this is for
@@ -357,8 +358,7 @@ def run_sweep(
         spec = sweep_from_dict(sweep)
     else:
         spec = load_sweep(sweep)
-    out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output(out_dir, "batch", [spec.source, spec.base, *spec.override_files])
     batch_id = uuid.uuid4().hex
     topic = f"dcsite-batch-{batch_id}"
     runs = out / RUNS_DIR
@@ -377,6 +377,7 @@ def run_sweep(
         for v in spec.variants
     ]
     display = Progress(len(jobs)) if progress else _Silent(len(jobs))
+    claim_folder(out, "batch", [MANIFEST_FILE, RUNS_DIR, LOCK_FILE, *TABLE_FILES])
     with _exclusive(out):
         _write_manifest(out, spec, batch_id)
         _remove_leftovers(runs)

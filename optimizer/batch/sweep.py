@@ -43,11 +43,9 @@ from optimizer.scenario import (
     apply_overrides,
     load_scenario,
 )
+from optimizer.scenario.config import name_problem
 from optimizer.scenario.settings import deep_merge, read_yaml
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._,=+-]*")
-"""A variant name: letters, digits and ``. _ , = + -``, starting with a letter or digit."""
-MAX_NAME_LENGTH = 200
 MAX_PROBLEMS_SHOWN = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 
@@ -181,14 +179,7 @@ def _grid_labels(paths: Sequence[str]) -> dict[str, str]:
 
 def check_name(name: str) -> str | None:
     """Why ``name`` is not a safe variant (folder) name, or None if it is."""
-    if len(name) > MAX_NAME_LENGTH:
-        return f"variant name is longer than {MAX_NAME_LENGTH} characters: {name[:40]!r}..."
-    if not NAME_PATTERN.fullmatch(name):
-        return (
-            f"variant name {name!r} is not filesystem-safe: use letters, digits and . _ , = + -,"
-            " starting with a letter or digit"
-        )
-    return None
+    return name_problem(name, "variant name")
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from optimizer.atomic import atomic_dir
 from optimizer.errors import InputError
+from optimizer.outputs import output_dir
 
 SUMMARY_FILE = "summary.json"
 RERUN_STATUSES = frozenset({"error", "invalid", "lost"})
@@ -148,7 +148,7 @@ def write_failure(
         "batch": batch_info or {},
         **(details or {}),
     }
-    with atomic_dir(run_dir) as tmp:
+    with output_dir(run_dir, "run", label="run folder") as tmp:
         (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str))
     return summary
 

@@ -70,10 +70,12 @@ def load_metros(data_dir: DataDir) -> gpd.GeoDataFrame:
     Columns: ``cbsa`` (code), ``name``, ``type``, ``pop_2020``, ``pop_2023`` (persons),
     ``principal_city``, ``principal_state``, ``city_lat``, ``city_lon``, ``popw_lat``,
     ``popw_lon`` (degrees), ``n_counties``, ``county_fips`` (list of 5-digit strings);
-    geometry: Point at the principal city.
+    geometry: Point at the principal city. The 13 small areas without principal-city
+    coordinates in the file (none among the largest 300) cannot be placed and are left out.
     """
     entry = reg.METROS
     frame = _read(entry, _checked(data_dir, entry), pd.read_csv, dtype={"county_fips": str})
+    frame = frame.dropna(subset=["city_lat", "city_lon"])
     frame["county_fips"] = frame["county_fips"].fillna("").str.split(";")
     frame = frame.sort_values("pop_2023", ascending=False, ignore_index=True)
     return _points(frame, "city_lon", "city_lat")

@@ -268,7 +268,10 @@ def check_file(data_dir: Path, entry: DataFile, verify_checksum: bool = True) ->
                 f"registered version of the file, restore it from {entry.source}"
             )
     if verify_checksum:
-        actual = file_sha256(path)
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            raise _unreadable(entry, exc) from None
         if actual != entry.sha256:
             raise DataError(
                 f"{entry.path}: checksum mismatch (sha256 {actual[:12]}..., registered "

@@ -23,7 +23,6 @@ solution (infeasible, time limit without incumbent) has nothing to draw: no file
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +36,8 @@ from optimizer.atomic import atomic_path
 from optimizer.errors import InputError
 from optimizer.export.geojson import LAYERS, dumps, geojson_layers
 from optimizer.export.webmap import map_html
+from optimizer.outputs import check_files_writable, record_files
+from optimizer.runfolder import read_summary
 
 PathLike = str | os.PathLike[str]
 
@@ -56,10 +57,7 @@ class _Run:
 
     @cached_property
     def summary(self) -> dict:
-        path = self.run_dir / "summary.json"
-        if not path.is_file():
-            raise InputError(f"{self.run_dir}: not a run folder (no summary.json)")
-        return json.loads(path.read_text())
+        return read_summary(self.run_dir)
 
     @property
     def has_solution(self) -> bool:
@@ -168,11 +166,11 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _run(run_dir: PathLike, data_dir: PathLike | None) -> _Run:
-    path = Path(run_dir)
-    if not path.is_dir():
-        raise InputError(f"{run_dir}: run folder not found")
-    return _Run(path, data_dir)
+_FILES = {
+    "geojson": tuple(f"{name}.geojson" for name in LAYERS),
+    "html": (MAP_FILE,),
+    "png": PLOT_FILES,
+}
 
 
 def write_geojson(run_dir: PathLike, data_dir: PathLike | None = None) -> list[Path]:
@@ -198,11 +196,16 @@ def write_exports(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {unknown}; known: {list(FORMATS)}")
-    run = _run(run_dir, data_dir)
+    run = _Run(Path(run_dir), data_dir)
+    run.summary  # noqa: B018  (a missing or damaged run folder is refused before writing)
+    check_files_writable(run.run_dir, "run", [f for name in formats for f in _FILES[name]])
+    if run.has_solution:
+        run.results  # noqa: B018  (every table checked before anything is written)
     written = [path for name in FORMATS if name in formats for path in _WRITERS[name](run)]
     mode = _file_mode()
     for path in written:  # temporary files are private (0600); give the usual permissions
         path.chmod(mode)
+    record_files(run.run_dir, [path.name for path in written])
     return written
 
 

@@ -7,6 +7,7 @@ non-finite numbers are errors.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,7 +19,27 @@ from optimizer.regions import ba_utc_offsets_h
 class _Section(BaseModel):
     """Base of every settings section: unknown keys and non-finite numbers are errors."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, validate_assignment=True, strict=True
+    )
+
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._,=+-]*")
+"""A name that becomes a folder name (scenario, sweep variant): letters, digits and
+``. _ , = + -``, starting with a letter or digit."""
+MAX_NAME_LENGTH = 200
+
+
+def name_problem(name: str, what: str) -> str | None:
+    """Why ``name`` cannot be a folder name (see :data:`NAME_PATTERN`), or None if it can."""
+    if len(name) > MAX_NAME_LENGTH:
+        return f"{what} is longer than {MAX_NAME_LENGTH} characters: {name[:40]!r}..."
+    if not NAME_PATTERN.fullmatch(name):
+        return (
+            f"{what} {name!r} cannot be a folder name: use letters, digits and . _ , = + -,"
+            " starting with a letter or digit"
+        )
+    return None
 
 
 def _distinct(items: list[Any], what: str) -> list[Any]:
@@ -364,7 +385,12 @@ class UsBuildConfig(_Section):
 class ScenarioConfig(_Section):
     """Everything in ``scenario.yaml``."""
 
-    name: str = Field(min_length=1, description="scenario name, shown in results")
+    name: str = Field(
+        min_length=1,
+        description="scenario name, shown in results and the default run folder runs/NAME: "
+        f"letters, digits and . _ , = + -, starting with a letter or digit, at most "
+        f"{MAX_NAME_LENGTH} characters",
+    )
     description: str = Field("", description="what the scenario is about")
     training: TrainingConfig = Field(description="training campuses")
     inference: InferenceConfig = Field(default_factory=InferenceConfig, description="edge")
@@ -377,3 +403,11 @@ class ScenarioConfig(_Section):
     build: UsBuildConfig | None = Field(
         None, description="settings of the US scenario builder; null in hand-written scenarios"
     )
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, name: str) -> str:
+        problem = name_problem(name, "scenario name")
+        if problem:
+            raise ValueError(problem)
+        return name

@@ -26,12 +26,26 @@ def read_csv(path: Path, label: str, problems: list[str]) -> pd.DataFrame | None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         problems.append(f"{label}: cannot read as CSV: {exc}")
         return None
+    nul_line = _nul_line(path)
+    if nul_line is not None:
+        problems.append(
+            f"{label}: line {nul_line}: holds a NUL byte (a binary or damaged file?); "
+            "save it as plain text"
+        )
+        return None
     if header is None or not "".join(header).strip():
         problems.append(f"{label}: the file is empty (expected a header line)")
         return None
     header = [name.strip() for name in header]
     frame = _read_csv_fast(path, header)
     return frame if frame is not None else _read_csv_exact(path, label, header, problems)
+
+
+def _nul_line(path: Path) -> int | None:
+    """The first line holding a NUL byte (header = line 1), or None."""
+    data = path.read_bytes()
+    at = data.find(b"\0")
+    return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
 def _read_csv_fast(path: Path, header: list[str]) -> pd.DataFrame | None:

@@ -23,6 +23,43 @@ SCENARIO_FILE = "scenario.yaml"
 
 
 # --------------------------------------------------------------------------------------------
+# YAML
+# --------------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first_line: int, second_line: int):
+        super().__init__(f"key {key!r} is given twice, on lines {first_line} and {second_line}")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key given twice in one mapping (PyYAML would keep
+    the second silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], line)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text to Python values (safe types only); a key given twice, or nesting too deep to
+    read, is a ``yaml.YAMLError``."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply to read") from None
+
+
+# --------------------------------------------------------------------------------------------
 # Overrides
 # --------------------------------------------------------------------------------------------
 
@@ -33,7 +70,7 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not all(parts):
         raise InputError(f"--set {text!r}: expected PATH=VALUE, e.g. training.target_mw=500")
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else None
+        value = parse_yaml(value_text) if value_text.strip() else None
     except yaml.YAMLError as exc:
         raise InputError(f"--set {text!r}: the value is not valid YAML ({exc})") from None
     return parts, value
@@ -112,14 +149,19 @@ def read_yaml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | N
     """A YAML file holding a mapping, or None with the problem (prefixed by ``label``) added."""
     label = f"{label}: " if label else ""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = parse_yaml(text)
     except FileNotFoundError:
         problems.append(f"{label}file not found ({path})")
+        return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        line = text[: exc.position].count("\n") + 1
+        problems.append(f"{label}not valid YAML: line {line}: {exc.reason} ({exc.character!r})")
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(f"{label}not valid YAML: {where}{problem}")
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -247,7 +289,8 @@ def _validation_problems(exc: ValidationError, sources: Mapping[str, str]) -> li
             message = err["msg"].removeprefix("Value error, ")
             value = err.get("input")
             if isinstance(value, (str, int, float, bool)) or value is None:
-                message += f" (got {value!r})"
+                shown = repr(value)
+                message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
         where = f"field {loc}" if loc else "top level"
         problems.append(f"{error_source(loc, sources)}: {where}: {message}")
     return problems
