@@ -64,7 +64,7 @@ def write_sweep(folder: Path, base: Path, n: int) -> Path:
 def plain_runs(sweep_path: Path, out: Path, limit: int | None = None) -> list[float]:
     """Seconds of load_scenario + run_scenario + save per variant, in this process."""
     from optimizer.batch import load_sweep
-    from optimizer.run import run_scenario, solver_options
+    from optimizer.pipeline import run_scenario, solver_options
     from optimizer.scenario import load_scenario
 
     sweep = load_sweep(sweep_path)

@@ -18,9 +18,9 @@ import resource
 import time
 from pathlib import Path
 
-from optimizer.run import run_us_scenario
-from optimizer.solve import SolverOptions
-from optimizer.us_scenario import DEFAULT_SCENARIO, load_us_config
+from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
+from optimizer.pipeline import run_us_scenario
+from optimizer.solve.highs import SolverOptions
 
 
 def main() -> None:

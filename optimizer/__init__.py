@@ -1,11 +1,11 @@
 """dcsite: where should the next GPU capacity go?
 
-Public API: data loaders (:mod:`optimizer.datasets`), stranded power and headroom
-(:mod:`optimizer.headroom`).
+Public API: data loaders (:mod:`optimizer.inputs`), stranded power and headroom
+(:mod:`optimizer.stranded.headroom`).
 """
 
 from optimizer.errors import DataError, DcsiteError, InputError
-from optimizer.headroom import (
+from optimizer.stranded.headroom import (
     headroom_mw,
     headroom_table,
     stranded_power,

@@ -32,7 +32,7 @@ def _data_dir(args: argparse.Namespace) -> str | None:
 
 
 def _cmd_data_check(args: argparse.Namespace) -> int:
-    from optimizer.datasets import check_all
+    from optimizer.inputs import check_all
 
     report = check_all(_data_dir(args))
     width = max(len(path) for path, _ in report)
@@ -54,11 +54,11 @@ def _parse_limits(text: str) -> list[float]:
 
 
 def _cmd_headroom(args: argparse.Namespace) -> int:
-    from optimizer import headroom as hr
-    from optimizer.datasets import load_ba_load_mw
+    from optimizer.export.plots import plot_headroom
+    from optimizer.inputs import load_ba_load_mw
+    from optimizer.inputs.regions import ba_utc_offsets_h
     from optimizer.outputs import check_output, output_dir
-    from optimizer.plots import plot_headroom
-    from optimizer.regions import ba_utc_offsets_h
+    from optimizer.stranded import headroom as hr
 
     limits = _parse_limits(args.limits)
     check_output(args.out, "headroom", [_data_dir(args)])
@@ -117,12 +117,12 @@ def _cmd_scenario_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
     from optimizer.export import write_run_exports
     from optimizer.outputs import check_output
-    from optimizer.run import run_scenario, run_us_scenario, solver_options
+    from optimizer.pipeline import run_scenario, run_us_scenario, solver_options
     from optimizer.scenario import load_scenario
-    from optimizer.solve import SolverOptions
-    from optimizer.us_scenario import DEFAULT_SCENARIO, load_us_config
+    from optimizer.solve.highs import SolverOptions
 
     target = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     chosen = {"time_limit_s": args.time_limit, "mip_rel_gap": args.gap, "threads": args.threads}

@@ -39,3 +39,10 @@ class ProblemsError(InputError):
                 lines.append(f"  ... and {n - len(shown)} more{self.more_hint}")
             message = "\n".join(lines)
         super().__init__(message)
+
+
+class ScenarioError(ProblemsError):
+    """A scenario with problems; ``problems`` lists each as ``file: row N, column C: ...``."""
+
+    kind = "scenario"
+    more_hint = " (dcsite scenario check lists all)"

@@ -109,7 +109,7 @@ def summaries(out: Path) -> dict[str, dict]:
 
 def local_objectives(sweep_path: Path) -> dict[str, float]:
     """Each variant solved in this process with plain load_scenario + run_scenario."""
-    from optimizer.run import run_scenario
+    from optimizer.pipeline import run_scenario
 
     sweep = load_sweep(sweep_path)
     out = {}

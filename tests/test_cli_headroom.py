@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from optimizer.cli import main
-from optimizer.headroom import HEADROOM_COLUMNS
+from optimizer.stranded.headroom import HEADROOM_COLUMNS
 
 pytestmark = pytest.mark.realdata
 

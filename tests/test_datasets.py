@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import optimizer.datasets as ds
+import optimizer.inputs as ds
 from optimizer.cli import main
-from optimizer.datasets import registry as reg
 from optimizer.errors import DataError
+from optimizer.inputs import registry as reg
 
 LOADERS = [name for name in ds.__all__ if name.startswith("load_")]
 

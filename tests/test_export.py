@@ -24,9 +24,9 @@ from shapely.geometry.polygon import orient
 from optimizer.cli import main
 from optimizer.export import FORMATS, MAP_FILE, PLOT_FILES, write_exports, write_run_exports
 from optimizer.export import geojson as gj
+from optimizer.export.plots import largest_campus, plot_batch_comparison
 from optimizer.geo import haversine_km
 from optimizer.outputs import output_dir
-from optimizer.plots import largest_campus, plot_batch_comparison
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 GEOJSON_FILES = [f"{layer}.geojson" for layer in gj.LAYERS]
@@ -91,7 +91,7 @@ def check_rfc7946(path: Path) -> dict:
 
 
 def _solve(name: str, out: Path) -> Path:
-    from optimizer.run import run_scenario
+    from optimizer.pipeline import run_scenario
     from optimizer.scenario import load_scenario
 
     run_scenario(load_scenario(SCENARIOS / name)).save(out)

@@ -27,7 +27,7 @@ from optimizer.export.webmap import LEAFLET_VERSION, field_label, leaflet_css
 
 pytestmark = pytest.mark.solver
 SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
-ASSETS = Path(__file__).resolve().parent.parent / "optimizer" / "webmap_assets"
+ASSETS = Path(__file__).resolve().parent.parent / "optimizer" / "export" / "webmap_assets"
 VENDORED_SHA256 = {
     "leaflet.js": "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a",
     "leaflet.css": "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6",
@@ -60,7 +60,7 @@ def _data_dir() -> Path | None:
 @pytest.fixture(scope="module")
 def mapped(tmp_path_factory) -> dict[str, Path]:
     """Run folders of the example scenarios with every export written."""
-    from optimizer.run import run_scenario
+    from optimizer.pipeline import run_scenario
     from optimizer.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("mapped")

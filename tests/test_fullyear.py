@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from test_model_random import EXACT, random_scenario
 
-from optimizer.fullyear import DISPATCH_TERMS, full_year_check
-from optimizer.run import _run, run_us_scenario
+from optimizer.checks.fullyear import DISPATCH_TERMS, full_year_check
+from optimizer.pipeline import _run, run_us_scenario
 
 pytestmark = pytest.mark.solver
 
@@ -29,9 +29,9 @@ def test_same_days_reproduce_the_dispatch_cost_exactly(seed):
 
 @pytest.mark.realdata
 def test_shrunk_default_scenario_end_to_end(data_dir, tmp_path):
+    from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
     from optimizer.export import write_run_exports
     from optimizer.results import Results
-    from optimizer.us_scenario import DEFAULT_SCENARIO, load_us_config
 
     config = load_us_config(
         DEFAULT_SCENARIO,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer import headroom as hr
 from optimizer.errors import InputError
+from optimizer.stranded import headroom as hr
 
 
 def _hourly(start_utc: str, values) -> pd.Series:
@@ -148,8 +148,8 @@ def test_bad_inputs_are_clear_errors():
 
 @pytest.mark.realdata
 def test_real_headroom_table_all_bas_and_limits(data_dir):
-    from optimizer.datasets import load_ba_load_mw
-    from optimizer.regions import ba_utc_offsets_h
+    from optimizer.inputs import load_ba_load_mw
+    from optimizer.inputs.regions import ba_utc_offsets_h
 
     load = load_ba_load_mw(data_dir)
     offsets = ba_utc_offsets_h()

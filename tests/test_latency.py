@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.datasets import load_backbone_topologies, load_metros
-from optimizer.errors import InputError
-from optimizer.geo import EARTH_MEAN_RADIUS_KM, haversine_km
-from optimizer.latency import (
+from optimizer.builders.us.latency import (
     LATENCY_COLUMNS,
     backbone_graph,
     latency_table,
     straight_line_latency_ms,
 )
+from optimizer.errors import InputError
+from optimizer.geo import EARTH_MEAN_RADIUS_KM, haversine_km
+from optimizer.inputs import load_backbone_topologies, load_metros
 
 FIBRE_MS_PER_KM = 0.0049
 ROUTE = 1.5

@@ -6,7 +6,7 @@ import pytest
 from factory import make_scenario, site
 
 from optimizer.errors import InputError
-from optimizer.run import run_scenario
+from optimizer.pipeline import run_scenario
 
 pytestmark = pytest.mark.solver
 

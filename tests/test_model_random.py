@@ -11,8 +11,8 @@ import pytest
 from factory import make_scenario, site
 
 from optimizer.model import build_model
-from optimizer.run import run_scenario
-from optimizer.solve import SolverOptions, solve_fixed, solve_matrix, to_matrix
+from optimizer.pipeline import run_scenario
+from optimizer.solve.highs import SolverOptions, solve_fixed, solve_matrix, to_matrix
 
 pytestmark = pytest.mark.solver
 EXACT = SolverOptions(time_limit_s=60, mip_rel_gap=0.0)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.cli import main
-from optimizer.datasets import registry as reg
+from optimizer.inputs import registry as reg
 from optimizer.outputs import MANIFEST_FILE, check_output, output_dir, record_files
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from optimizer import sites as st
+from optimizer.builders.us import sites as st
 
 
 def _lines(coords: list[list[tuple[float, float]]], volt: str = "345") -> gpd.GeoDataFrame:
@@ -105,7 +105,7 @@ def test_time_to_power_median():
 
 @pytest.mark.realdata
 def test_real_candidates(data_dir):
-    import optimizer.datasets as ds
+    import optimizer.inputs as ds
 
     bas = list(ds.load_ba_load_mw(data_dir).columns)
     lines, polygons = ds.load_transmission_lines(data_dir), ds.load_ba_polygons(data_dir)

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer import headroom as hr
-from optimizer import timeseries as ts
+from optimizer.builders.us import timeseries as ts
 from optimizer.errors import InputError
+from optimizer.stranded import headroom as hr
 
 YEAR = 2024
 RECORD = (2024, 2024)
@@ -223,8 +223,8 @@ def test_inference_profile_peaks_at_the_local_peak_hour():
 
 @pytest.mark.realdata
 def test_real_2024_six_typical_days(data_dir):
-    from optimizer.datasets import load_ba_load_mw
-    from optimizer.regions import ba_utc_offsets_h
+    from optimizer.inputs import load_ba_load_mw
+    from optimizer.inputs.regions import ba_utc_offsets_h
 
     load = load_ba_load_mw(data_dir)
     result = ts.representative_days(load, ba_utc_offsets_h(), 2024, 6, (2016, 2024))

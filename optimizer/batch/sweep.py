@@ -43,8 +43,8 @@ from optimizer.scenario import (
     apply_overrides,
     load_scenario,
 )
-from optimizer.scenario.config import name_problem
 from optimizer.scenario.settings import deep_merge, read_yaml
+from optimizer.section import name_problem
 
 MAX_PROBLEMS_SHOWN = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")

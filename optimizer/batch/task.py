@@ -162,7 +162,7 @@ def _no_solution_reason(summary: dict[str, Any]) -> str:
 
 def run_variant(job: Job) -> dict[str, Any]:
     """Run one variant into ``job.run_dir`` (or skip it when already done); its record."""
-    from optimizer.run import run_scenario, solver_options
+    from optimizer.pipeline import run_scenario, solver_options
     from optimizer.scenario import load_scenario
 
     started, t0 = time.time(), time.perf_counter()

@@ -37,7 +37,7 @@ from optimizer.errors import InputError
 from optimizer.export.geojson import LAYERS, dumps, geojson_layers
 from optimizer.export.webmap import map_html
 from optimizer.outputs import check_files_writable, record_files
-from optimizer.runfolder import read_summary
+from optimizer.results.folder import read_summary
 
 PathLike = str | os.PathLike[str]
 
@@ -78,19 +78,19 @@ class _Run:
 
     @property
     def ba_polygons(self) -> gpd.GeoDataFrame | None:
-        from optimizer.datasets.loaders import load_ba_polygons
+        from optimizer.inputs.loaders import load_ba_polygons
 
         return self._data("ba_polygons", load_ba_polygons)
 
     @property
     def states(self) -> gpd.GeoDataFrame | None:
-        from optimizer.datasets.loaders import load_states
+        from optimizer.inputs.loaders import load_states
 
         return self._data("states", load_states)
 
     @property
     def transmission(self) -> gpd.GeoDataFrame | None:
-        from optimizer.datasets.loaders import load_transmission_lines
+        from optimizer.inputs.loaders import load_transmission_lines
 
         return self._data("transmission", load_transmission_lines)
 
@@ -131,7 +131,7 @@ def _periods(run: _Run, timesteps: list[str]) -> list[str] | None:
 
 
 def _plots(run: _Run) -> list[Path]:
-    from optimizer import plots
+    from optimizer.export import plots
 
     if not run.has_solution:
         return []

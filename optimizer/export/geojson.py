@@ -269,7 +269,7 @@ def geojson_layers(
 ) -> dict[str, dict]:
     """The four layers of a run as FeatureCollections keyed by :data:`LAYERS` name.
 
-    ``ba_polygons`` (from :func:`~optimizer.datasets.load_ba_polygons`) gives regions named by
+    ``ba_polygons`` (from :func:`~optimizer.inputs.load_ba_polygons`) gives regions named by
     BA codes their territory; without it every region gets the approximate hull.
     """
     sites, metros = results.sites, results.metros

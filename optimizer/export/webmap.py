@@ -1,10 +1,10 @@
 """A self-contained interactive map of a run (``map.html``): Leaflet, inlined, no network.
 
 The page carries everything it needs: Leaflet's JavaScript and CSS (vendored from the npm
-package ``leaflet`` in ``optimizer/webmap_assets/``, BSD-2-Clause, its icons as data URIs), our
-page script, and the run's layers as JSON. It opens from a file without a server and without
-internet. The base layer is the US states drawn as vectors (when the data mirror is given);
-online OpenStreetMap tiles are an optional base layer, off by default.
+package ``leaflet`` in ``webmap_assets/`` beside this module, BSD-2-Clause, its icons as data
+URIs), our page script, and the run's layers as JSON. It opens from a file without a server
+and without internet. The base layer is the US states drawn as vectors (when the data mirror
+is given); online OpenStreetMap tiles are an optional base layer, off by default.
 
 Layers: regions shaded by the share of stranded headroom used, transmission lines of 345 kV and
 above plus HVDC (context, when the data mirror is given), assignment lines (width by served MW),
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from optimizer.results import Results
 
 LEAFLET_VERSION = "1.9.4"
-"""Version of the vendored Leaflet (``optimizer/webmap_assets/leaflet.js``)."""
+"""Version of the vendored Leaflet (``optimizer/export/webmap_assets/leaflet.js``)."""
 SIMPLIFY_DEG = 0.01
 """Tolerance (degrees, about 1 km) for simplifying states, BA polygons and lines on the map."""
 TRANSMISSION_CLASSES = ("345", "500", "735 AND ABOVE", "DC")
@@ -102,7 +102,7 @@ def _fields(columns: list[str], skip: tuple[str, ...] = ()) -> list[list[str]]:
 
 
 def _asset(name: str) -> bytes:
-    return resources.files("optimizer").joinpath("webmap_assets", name).read_bytes()
+    return resources.files("optimizer.export").joinpath("webmap_assets", name).read_bytes()
 
 
 def leaflet_css() -> str:
@@ -277,9 +277,9 @@ def map_html(
 ) -> str:
     """The complete, self-contained HTML page of a run's map.
 
-    ``states`` (:func:`~optimizer.datasets.load_states`), ``transmission``
-    (:func:`~optimizer.datasets.load_transmission_lines`) and ``ba_polygons``
-    (:func:`~optimizer.datasets.load_ba_polygons`) are optional; without them the page has no
+    ``states`` (:func:`~optimizer.inputs.load_states`), ``transmission``
+    (:func:`~optimizer.inputs.load_transmission_lines`) and ``ba_polygons``
+    (:func:`~optimizer.inputs.load_ba_polygons`) are optional; without them the page has no
     vector base layer, no transmission context and approximate region shapes.
     """
     data = map_data(results, states, transmission, ba_polygons)

@@ -36,9 +36,9 @@ Modules, one job each:
 * :mod:`~optimizer.scenario.load`: :class:`Scenario` and the entry points.
 """
 
+from optimizer.builders.us.config import CampusClass, CampusClassConfig, UsBuildConfig
+from optimizer.errors import ScenarioError
 from optimizer.scenario.config import (
-    CampusClass,
-    CampusClassConfig,
     CostsConfig,
     FinanceConfig,
     InferenceConfig,
@@ -49,12 +49,10 @@ from optimizer.scenario.config import (
     TablesConfig,
     TenantConfig,
     TrainingConfig,
-    UsBuildConfig,
 )
 from optimizer.scenario.load import (
     MAX_PROBLEMS_IN_MESSAGE,
     Scenario,
-    ScenarioError,
     check_scenario,
     load_scenario,
     scenario_from_frames,

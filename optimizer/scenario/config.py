@@ -7,49 +7,16 @@ non-finite numbers are errors.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from optimizer import geo
-from optimizer.regions import ba_utc_offsets_h
+from optimizer.builders.us.config import UsBuildConfig
+from optimizer.section import MAX_NAME_LENGTH, Section, distinct, name_problem
 
 
-class _Section(BaseModel):
-    """Base of every settings section: unknown keys and non-finite numbers are errors."""
-
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, validate_assignment=True, strict=True
-    )
-
-
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._,=+-]*")
-"""A name that becomes a folder name (scenario, sweep variant): letters, digits and
-``. _ , = + -``, starting with a letter or digit."""
-MAX_NAME_LENGTH = 200
-
-
-def name_problem(name: str, what: str) -> str | None:
-    """Why ``name`` cannot be a folder name (see :data:`NAME_PATTERN`), or None if it can."""
-    if len(name) > MAX_NAME_LENGTH:
-        return f"{what} is longer than {MAX_NAME_LENGTH} characters: {name[:40]!r}..."
-    if not NAME_PATTERN.fullmatch(name):
-        return (
-            f"{what} {name!r} cannot be a folder name: use letters, digits and . _ , = + -,"
-            " starting with a letter or digit"
-        )
-    return None
-
-
-def _distinct(items: list[Any], what: str) -> list[Any]:
-    """``items`` unchanged, or a ValueError if any repeats."""
-    if len(set(items)) != len(items):
-        raise ValueError(f"{what} must be distinct, got {items}")
-    return items
-
-
-class TrainingConfig(_Section):
+class TrainingConfig(Section):
     """Training campuses: large, latency-insensitive, curtailable load."""
 
     target_mw: float = Field(ge=0, description="IT MW of training campuses to build in total")
@@ -71,10 +38,10 @@ class TrainingConfig(_Section):
     @field_validator("campus_blocks_mw")
     @classmethod
     def _distinct_blocks(cls, blocks: list[float]) -> list[float]:
-        return _distinct(blocks, "campus sizes")
+        return distinct(blocks, "campus sizes")
 
 
-class InferenceConfig(_Section):
+class InferenceConfig(Section):
     """Inference edge clusters: firm load in modules close to their metros."""
 
     module_mw: float = Field(5.0, gt=0, description="IT MW per edge module")
@@ -88,7 +55,7 @@ class InferenceConfig(_Section):
     )
 
 
-class CostsConfig(_Section):
+class CostsConfig(Section):
     """Capital and operating costs (capex is overnight, annualized with the cost of capital)."""
 
     campus_capex_usd_per_mw: float = Field(
@@ -121,7 +88,7 @@ class CostsConfig(_Section):
     )
 
 
-class TenantConfig(_Section):
+class TenantConfig(Section):
     """One offtake contract backing the project debt."""
 
     name: str = Field(min_length=1, description="tenant or contract name")
@@ -138,7 +105,7 @@ def _default_tenants() -> list[TenantConfig]:
     return [TenantConfig(name="investment-grade", share=1.0, credit_spread_pct=1.5)]
 
 
-class FinanceConfig(_Section):
+class FinanceConfig(Section):
     """Cost of capital: given directly, or derived from the debt and equity mix."""
 
     wacc_pct: float | None = Field(
@@ -171,7 +138,7 @@ class FinanceConfig(_Section):
         total = sum(t.share for t in self.tenants)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"tenant shares must sum to 1, got {total:g}")
-        _distinct([t.name for t in self.tenants], "tenant names")
+        distinct([t.name for t in self.tenants], "tenant names")
         return self
 
     def cost_of_debt_pct(self) -> float:
@@ -191,7 +158,7 @@ class FinanceConfig(_Section):
         return (self.debt_share * after_tax_debt_pct + equity_share * self.cost_of_equity_pct) / 100
 
 
-class StorageConfig(_Section):
+class StorageConfig(Section):
     """Batteries at sites that allow them."""
 
     charge_efficiency: float = Field(0.95, gt=0, le=1, description="charge efficiency (fraction)")
@@ -203,7 +170,7 @@ class StorageConfig(_Section):
     )
 
 
-class LatencyConfig(_Section):
+class LatencyConfig(Section):
     """Latency from coordinates, used only when the scenario has no latency table."""
 
     fibre_ms_per_km: float = Field(
@@ -215,7 +182,7 @@ class LatencyConfig(_Section):
     overhead_ms: float = Field(geo.OVERHEAD_MS, ge=0, description="fixed round-trip overhead, ms")
 
 
-class SolverConfig(_Section):
+class SolverConfig(Section):
     """HiGHS options."""
 
     time_limit_s: float = Field(300.0, gt=0, description="wall-clock limit of the solve, s")
@@ -226,7 +193,7 @@ class SolverConfig(_Section):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="solver random seed")
 
 
-class TablesConfig(_Section):
+class TablesConfig(Section):
     """File names of the tables, relative to the scenario folder."""
 
     sites: str = Field("sites.csv", min_length=1, description="candidate sites table")
@@ -247,142 +214,7 @@ class TablesConfig(_Section):
     )
 
 
-CampusClass = Literal["345+", "220-287"]
-"""Voltage classes of campus candidate sites: lines of 345 kV and above, and of 220-287 kV."""
-
-
-class CampusClassConfig(_Section):
-    """Grid figures of campus candidate sites of one voltage class (US scenario builder)."""
-
-    interconnect_mw: float = Field(
-        ge=0, description="firm interconnect available to a campus site without upgrades, MW"
-    )
-    interconnect_upgrade_max_mw: float = Field(
-        ge=0, description="largest interconnection upgrade possible at such a site, MW"
-    )
-    site_max_mw: float = Field(gt=0, description="largest campus IT MW at one such site, MW")
-
-
-def _default_campus_classes() -> dict[CampusClass, CampusClassConfig]:
-    return {
-        "345+": CampusClassConfig(
-            interconnect_mw=500.0, interconnect_upgrade_max_mw=1500.0, site_max_mw=2000.0
-        ),
-        "220-287": CampusClassConfig(
-            interconnect_mw=200.0, interconnect_upgrade_max_mw=400.0, site_max_mw=600.0
-        ),
-    }
-
-
-class UsBuildConfig(_Section):
-    """Settings used only by the US scenario builder (hand-written scenarios have none)."""
-
-    year: int = Field(
-        2024,
-        ge=2016,
-        le=2024,
-        description="load (and weather) year the representative days come from",
-    )
-    record_first_year: int = Field(
-        2016, ge=2016, le=2024, description="first year of record setting the seasonal thresholds"
-    )
-    record_last_year: int = Field(
-        2024, ge=2016, le=2024, description="last year of record setting the seasonal thresholds"
-    )
-    bas: list[Annotated[str, Field(min_length=1)]] = Field(
-        default_factory=list,
-        description="balancing authority codes to include; empty: all 22 with hourly load",
-    )
-    campus_spacing_km: float = Field(
-        50.0, gt=0, description="one campus candidate per this many km of transmission line, km"
-    )
-    campus_classes: dict[CampusClass, CampusClassConfig] = Field(
-        default_factory=_default_campus_classes,
-        description="campus candidate grid figures per line voltage class (default: 345+: "
-        "500 MW interconnect, 1500 MW upgrade, 2000 MW site; 220-287: 200, 400, 600 MW)",
-    )
-    campus_spur_km: float = Field(
-        5.0,
-        ge=0,
-        description="spur from a campus candidate to its line (a tap through a new substation), km",
-    )
-    spur_capex_usd_per_mw_km: float = Field(
-        2500.0,
-        ge=0,
-        description="spur line capex per MW of IT capacity and km of line, USD per MW-km",
-    )
-    n_metros: int = Field(100, ge=1, description="metros served: the largest by 2023 population")
-    inference_w_per_capita: float = Field(
-        10.0, ge=0, description="peak inference IT demand per resident, W"
-    )
-    edge_interconnect_mw: float = Field(
-        20.0, ge=0, description="firm interconnect of an edge candidate site without upgrades, MW"
-    )
-    edge_interconnect_upgrade_max_mw: float = Field(
-        200.0, ge=0, description="largest interconnection upgrade at an edge candidate site, MW"
-    )
-    edge_site_max_mw: float = Field(
-        300.0, gt=0, description="largest IT MW at one edge candidate site, MW"
-    )
-    datacenter_cluster_km: float = Field(
-        25.0, gt=0, description="existing data centers this close together form a cluster, km"
-    )
-    datacenter_cluster_min_count: int = Field(
-        3, ge=1, description="existing data centers a cluster needs to become an edge candidate"
-    )
-    n_typical_days: int = Field(
-        6, ge=1, le=365, description="representative days the year is reduced to"
-    )
-    backbone_networks: list[Annotated[str, Field(min_length=1)]] = Field(
-        default_factory=list, description="Internet Topology Zoo networks to use; empty: all"
-    )
-    network_merge_km: float = Field(
-        10.0, ge=0, description="nodes of different networks closer than this are one city, km"
-    )
-    pue_constant: float | None = Field(
-        None, ge=1, description="PUE of every site; null: the climate rule below"
-    )
-    pue_base: float = Field(
-        1.12, ge=1, description="climate rule: PUE at or north of pue_reference_lat"
-    )
-    pue_per_degree_south: float = Field(
-        0.008,
-        ge=0,
-        description="climate rule: PUE added per degree of latitude south of pue_reference_lat "
-        "(pue = pue_base + pue_per_degree_south * max(0, pue_reference_lat - lat))",
-    )
-    pue_reference_lat: float = Field(
-        42.0, ge=-90, le=90, description="climate rule: latitude north of which PUE is pue_base"
-    )
-    headroom_share: float = Field(
-        0.5, ge=0, le=1, description="share of each BA's stranded headroom open to our sites"
-    )
-
-    @field_validator("bas")
-    @classmethod
-    def _known_bas(cls, bas: list[str]) -> list[str]:
-        known = ba_utc_offsets_h()
-        unknown = [ba for ba in bas if ba not in known]
-        if unknown:
-            raise ValueError(f"unknown BA codes {unknown}; known: {', '.join(known)}")
-        return _distinct(bas, "BA codes")
-
-    @field_validator("backbone_networks")
-    @classmethod
-    def _distinct_networks(cls, names: list[str]) -> list[str]:
-        return _distinct(names, "network names")
-
-    @model_validator(mode="after")
-    def _record_years(self) -> UsBuildConfig:
-        if self.record_first_year > self.record_last_year:
-            raise ValueError(
-                f"record_first_year ({self.record_first_year}) is after record_last_year "
-                f"({self.record_last_year})"
-            )
-        return self
-
-
-class ScenarioConfig(_Section):
+class ScenarioConfig(Section):
     """Everything in ``scenario.yaml``."""
 
     name: str = Field(

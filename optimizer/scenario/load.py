@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import ProblemsError
+from optimizer.errors import ScenarioError
 from optimizer.scenario.checks import (
     admissible,
     check_complete,
@@ -37,7 +37,7 @@ from optimizer.scenario.read import read_csv
 from optimizer.scenario.settings import assemble_settings, validate_settings
 from optimizer.scenario.tables import TABLES, TableSpec
 
-MAX_PROBLEMS_IN_MESSAGE = 100
+MAX_PROBLEMS_IN_MESSAGE = ScenarioError.max_shown
 """At most this many problems are spelled out in a :class:`ScenarioError` message."""
 
 _FRAMES = (
@@ -105,14 +105,6 @@ class Scenario:
             f"{len(self.regions)} regions, {len(self.timesteps)} timesteps, "
             f"{len(self.latency)} admissible site-metro pairs"
         )
-
-
-class ScenarioError(ProblemsError):
-    """A scenario with problems; ``problems`` lists each as ``file: row N, column C: ...``."""
-
-    kind = "scenario"
-    max_shown = MAX_PROBLEMS_IN_MESSAGE
-    more_hint = " (dcsite scenario check lists all)"
 
 
 # --------------------------------------------------------------------------------------------

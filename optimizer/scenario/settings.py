@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, ScenarioError
 from optimizer.scenario.config import ScenarioConfig
 from optimizer.scenario.schema import keys_text, walk
 
@@ -230,8 +230,6 @@ def settings_from_files(
     """Settings from layered YAML files (each deep-merged over the one before, e.g. a sourced
     cost file under a scenario file), then override files and ``--set``; one ScenarioError
     listing every problem."""
-    from optimizer.scenario.load import ScenarioError
-
     problems: list[str] = []
     raw: dict[str, Any] = {}
     for path in files:

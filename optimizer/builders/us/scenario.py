@@ -5,13 +5,13 @@ Stages, each a pure function of the previous stage's output (so a notebook can s
 1. ``load_inputs``: the public data the builder reads (hourly BA load, lines, BA polygons,
    metros, existing data centers, queue, backbone topologies);
 2. ``build_sites``: campus candidate groups along high-voltage lines and edge candidates at the
-   largest metros and data-center clusters (:mod:`optimizer.sites`), with PUE, time to power
+   largest metros and data-center clusters (:mod:`.sites`), with PUE, time to power
    and spur cost;
 3. ``build_metros``: inference demand per metro (population x peak W per resident), its
    latency limit and its time zone;
 4. ``build_latency``: round-trip latency of admissible site-metro pairs over the merged backbone
-   (:mod:`optimizer.latency`); metros with no edge site in reach are left out and listed;
-5. ``build_time``: peak-keeping representative days (:mod:`optimizer.timeseries`), stranded
+   (:mod:`.latency`); metros with no edge site in reach are left out and listed;
+5. ``build_time``: peak-keeping representative days (:mod:`.timeseries`), stranded
    headroom per BA and step, and each zone's inference profile;
 6. ``assemble``: a validated :class:`~optimizer.scenario.Scenario` (and its full-year twin for
    the full-year check).
@@ -31,12 +31,13 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from optimizer import datasets as ds
-from optimizer import latency as lat
-from optimizer import sites as st
-from optimizer import timeseries as tsr
+from optimizer import inputs as ds
+from optimizer.builders.us import latency as lat
+from optimizer.builders.us import sites as st
+from optimizer.builders.us import timeseries as tsr
 from optimizer.errors import InputError
-from optimizer.regions import PROJECT_DATA_DIR, ba_utc_offsets_h
+from optimizer.inputs.project import PROJECT_DATA_DIR
+from optimizer.inputs.regions import ba_utc_offsets_h
 from optimizer.scenario import (
     Scenario,
     ScenarioConfig,

@@ -6,20 +6,12 @@ import dataclasses
 from collections.abc import Callable
 from importlib.metadata import version
 
-from optimizer.heuristic import warm_start
 from optimizer.model import LIMIT_CONSTRAINTS, BuiltModel, build_model
-from optimizer.results import Results, collect_results
+from optimizer.results.collect import Results, collect_results
 from optimizer.scenario import Scenario, ScenarioConfig
-from optimizer.solve import (
-    MatrixModel,
-    SolveResult,
-    SolverOptions,
-    describe_violations,
-    explain_infeasibility,
-    load_values,
-    solve_matrix,
-    to_matrix,
-)
+from optimizer.solve.highs import SolverOptions, load_values, to_matrix
+from optimizer.solve.infeasibility import describe_violations, explain_infeasibility
+from optimizer.solve.plan import solve_plan
 
 Progress = Callable[[str], None]
 
@@ -38,47 +30,6 @@ def solver_options(scenario: Scenario, **overrides) -> SolverOptions:
 
 def _versions() -> dict[str, str]:
     return {pkg: version(pkg) for pkg in ("dcsite", "pyomo", "highspy")}
-
-
-def solve_plan(
-    built: BuiltModel, matrix: MatrixModel, options: SolverOptions, say: Progress
-) -> SolveResult:
-    """LP bound and rounded plan first (:mod:`optimizer.heuristic`); branch and bound from that
-    plan only if it is not already proven within the gap. The bound reported is the better of
-    the LP relaxation's and HiGHS'."""
-    if matrix.integer_columns.size == 0:
-        return solve_matrix(matrix, options)
-    ws = warm_start(matrix, built.data, options)
-    if ws.x is None:
-        say(f"no rounded plan after {ws.seconds:.1f} s; branch and bound from scratch")
-        return solve_matrix(matrix, options)
-    say(
-        f"LP bound {ws.bound_usd:,.0f} USD, rounded plan {ws.objective_usd:,.0f} USD "
-        f"(gap {100 * ws.gap:.2f} %) after {ws.seconds:.1f} s"
-    )
-    if ws.gap <= options.mip_rel_gap:
-        return SolveResult(
-            status="optimal",
-            highs_status="rounded plan within the gap of the LP relaxation bound",
-            has_solution=True,
-            objective_usd=ws.objective_usd,
-            best_bound_usd=ws.bound_usd,
-            mip_gap=max(ws.gap, 0.0),
-            solve_seconds=ws.seconds,
-            x=ws.x,
-            row_dual=ws.row_dual,
-            notes=[f"gap proven by the LP relaxation bound ({100 * ws.gap:.2f} %)"],
-        )
-    remaining = max(options.time_limit_s - ws.seconds, 10.0)
-    result = solve_matrix(matrix, dataclasses.replace(options, time_limit_s=remaining), start=ws.x)
-    result.solve_seconds += ws.seconds
-    if result.has_solution and result.best_bound_usd is not None and ws.bound_usd is not None:
-        result.best_bound_usd = max(result.best_bound_usd, ws.bound_usd)
-        result.mip_gap = max(
-            (result.objective_usd - result.best_bound_usd) / max(abs(result.objective_usd), 1e-9),
-            0.0,
-        )
-    return result
 
 
 def run_scenario(
@@ -129,8 +80,8 @@ def run_us_scenario(
 ) -> Results:
     """Build the US scenario from the public data, solve it, and operate the plan over the
     full year; the summary gains ``stages_seconds`` and ``full_year``."""
-    from optimizer.fullyear import full_year_check
-    from optimizer.us_scenario import build_us_scenario
+    from optimizer.builders.us.scenario import build_us_scenario
+    from optimizer.checks.fullyear import full_year_check
 
     say = progress or (lambda _msg: None)
     built_us = build_us_scenario(config, data_dir, with_full_year=full_year, progress=say)

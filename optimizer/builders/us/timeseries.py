@@ -57,14 +57,14 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.headroom import (
+from optimizer.inputs.project import PROJECT_DATA_DIR
+from optimizer.stranded.headroom import (
     SUMMER_PEAK_MONTHS,
     SUMMER_THRESHOLD_MONTHS,
     WINTER_PEAK_MONTHS,
     local_hour_start,
     stranded_power_by_ba,
 )
-from optimizer.regions import PROJECT_DATA_DIR
 
 HOURS_PER_DAY = 24
 MAX_FILLED_TRAILING_HOURS = 24

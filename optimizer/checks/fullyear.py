@@ -21,7 +21,7 @@ import pyomo.environ as pyo
 
 from optimizer.model import COST_TERMS, BuiltModel, build_model
 from optimizer.scenario import Scenario, scenario_from_frames
-from optimizer.solve import SolverOptions, load_values, solve_matrix, to_matrix
+from optimizer.solve.highs import SolverOptions, load_values, solve_matrix, to_matrix
 
 DECISIONS = (
     "build_campus",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.errors import InputError
+from optimizer.inputs.project import PROJECT_DATA_DIR
 
-PROJECT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 """The project's own small tables (``data/`` in the repository), next to the package."""
 
 

@@ -120,7 +120,7 @@ def backbone_graph(
     """Merge backbone networks into one undirected graph with fibre route lengths.
 
     ``graphs`` is {network name: graph} with node attributes ``lat``, ``lon`` (degrees) and
-    optionally ``label``, as ``optimizer.datasets.load_backbone_topologies`` returns. Networks
+    optionally ``label``, as ``optimizer.inputs.load_backbone_topologies`` returns. Networks
     are merged in the mapping's order: a node within ``merge_km`` great-circle km of a node
     placed by an earlier network joins that node (the earlier coordinates and label are kept);
     nodes of one network are never merged with each other unless both join the same earlier

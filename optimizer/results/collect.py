@@ -1,4 +1,4 @@
-"""Tidy result tables, totals and duals of a solved siting model; saved and loaded as a folder.
+"""Tidy result tables, totals and duals of a solved siting model (a :class:`Results`).
 
 Tables (one name from Pyomo component to column):
 
@@ -14,12 +14,7 @@ Tables (one name from Pyomo component to column):
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,12 +22,9 @@ import pyomo.environ as pyo
 
 from optimizer.model import COST_TERMS, BuiltModel
 from optimizer.model.objective import SITE_COST_TERMS
-from optimizer.outputs import output_dir, record_files
-from optimizer.runfolder import SUMMARY_FILE, column_kinds, read_summary, read_table
+from optimizer.results.folder import Results
 from optimizer.scenario import Scenario
-from optimizer.solve import MatrixModel, SolveResult
-
-TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps")
+from optimizer.solve.highs import MatrixModel, SolveResult
 
 
 def _values(var: pyo.Var) -> dict:
@@ -52,95 +44,6 @@ def _duals(matrix: MatrixModel, result: SolveResult, component: pyo.Constraint) 
         if con.parent_component() is component:
             out[con.index()] = float(result.row_dual[row])
     return out
-
-
-@dataclass
-class Results:
-    """The tables and summary of one run (also what a notebook works with)."""
-
-    summary: dict
-    sites: pd.DataFrame
-    metros: pd.DataFrame
-    assignments: pd.DataFrame
-    dispatch: pd.DataFrame
-    regions: pd.DataFrame
-    region_timesteps: pd.DataFrame
-    extras: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """More tables of a run (e.g. the US builder's candidates and queue figures), saved as
-    ``<name>.csv``."""
-
-    def save(
-        self,
-        out_dir: str | os.PathLike[str],
-        extras: Callable[[Path], object] | None = None,
-        protect: Iterable[str | os.PathLike[str] | None] = (),
-    ) -> Path:
-        """Write the run folder atomically (temporary folder, then rename).
-
-        ``out_dir`` must be new, empty or a run folder dcsite wrote
-        (:func:`optimizer.outputs.check_output`; ``protect`` are the run's inputs, which it must
-        not hold). ``extras(folder)`` may write more files (maps, plots) into the folder before
-        it is renamed into place, so a reader never sees a run without them.
-        """
-        with output_dir(out_dir, "run", protect) as tmp:
-            (tmp / SUMMARY_FILE).write_text(json.dumps(self.summary, indent=2, default=_json))
-            frames = {f"{name}.csv": getattr(self, name) for name in TABLES}
-            frames.update({f"{name}.csv": table for name, table in self.extras.items()})
-            for file_name, table in frames.items():
-                table.to_csv(tmp / file_name, index=False)
-            self.dispatch.to_parquet(tmp / "dispatch.parquet", index=False)
-            frames["dispatch.parquet"] = self.dispatch
-            record_files(tmp, frames, {name: column_kinds(t) for name, t in frames.items()})
-            if extras is not None:
-                extras(tmp)
-        return Path(out_dir)
-
-    @classmethod
-    def load(cls, run_dir: str | os.PathLike[str]) -> Results:
-        """Read a run folder written by :meth:`save`, each table checked
-        (:mod:`optimizer.runfolder`): a damaged file is an InputError naming it."""
-        return cls(
-            summary=read_summary(run_dir),
-            dispatch=read_table(run_dir, "dispatch"),
-            **{name: read_table(run_dir, name) for name in TABLES},
-        )
-
-    def describe(self) -> str:
-        """A short readable summary."""
-        s, t = self.summary, self.summary.get("totals", {})
-        lines = [f"status: {s['status']}" + (f" ({'; '.join(s['notes'])})" if s["notes"] else "")]
-        if s.get("objective_usd") is not None:
-            gap = s.get("mip_gap")
-            lines.append(
-                f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
-                f" (best bound {s['best_bound_usd'] / 1e6:,.1f} M, gap {100 * (gap or 0):.2f} %)"
-                if s.get("best_bound_usd") is not None
-                else f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
-            )
-            lines.append(
-                f"campuses: {t['campus_mw']:,.0f} MW at {t['campus_sites']} sites; edge: "
-                f"{t['edge_modules']} modules at {t['edge_sites']} sites; storage: "
-                f"{t['storage_mwh']:,.0f} MWh / {t['storage_mw']:,.0f} MW; firm capacity: "
-                f"{t['firm_capacity_mw']:,.0f} MW; unserved: {t['unserved_mw']:,.1f} MW; "
-                f"training curtailed: {t['training_curtailment_pct']:.2f} %"
-            )
-            terms = ", ".join(
-                f"{k} {v / 1e6:,.1f}M"
-                for k, v in s["objective_breakdown_usd"].items()
-                if abs(v) > 1
-            )
-            lines.append(f"cost terms (USD/yr): {terms}")
-        lines.append(
-            f"build {s['build_seconds']:.2f} s, hand-off {s['handoff_seconds']:.2f} s, "
-            f"solve {s['solve_seconds']:.2f} s"
-        )
-        return "\n".join(lines)
-
-
-def _json(value):
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value)}")
 
 
 def _clean(value: float | None) -> float | None:

@@ -24,11 +24,11 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model.sets import ModelData
-from optimizer.solve import (
+from optimizer.solve.highs import (
     MatrixModel,
     SolverOptions,
-    _highs,
     load_values,
+    new_highs,
     solve_fixed,
     solve_matrix,
     to_matrix,
@@ -60,7 +60,7 @@ def relaxation(
     matrix: MatrixModel, options: SolverOptions
 ) -> tuple[float | None, np.ndarray | None]:
     """Objective and solution of the LP relaxation."""
-    h = _highs(matrix.lp, options)
+    h = new_highs(matrix.lp, options)
     idx = matrix.integer_columns.astype(np.int32)
     if idx.size:
         h.changeColsIntegrality(idx.size, idx, np.full(idx.size, highspy.HighsVarType.kContinuous))

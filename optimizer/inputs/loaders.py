@@ -15,8 +15,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from optimizer.datasets import registry as reg
 from optimizer.errors import DataError
+from optimizer.inputs import registry as reg
 
 DataDir = str | os.PathLike[str] | None
 WGS84 = "EPSG:4326"

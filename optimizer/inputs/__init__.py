@@ -1,6 +1,6 @@
 """Public data: the file registry with its checks, and one loader per file."""
 
-from optimizer.datasets.loaders import (
+from optimizer.inputs.loaders import (
     load_ba_load_mw,
     load_ba_load_raw_long,
     load_ba_points,
@@ -19,7 +19,7 @@ from optimizer.datasets.loaders import (
     load_states,
     load_transmission_lines,
 )
-from optimizer.datasets.registry import (
+from optimizer.inputs.registry import (
     REGISTRY,
     DataFile,
     check_all,

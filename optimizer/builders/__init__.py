@@ -1,0 +1,1 @@
+"""Scenarios built from public data (today the default US scenario, :mod:`.us`)."""

@@ -1,0 +1,144 @@
+"""Settings of the US scenario builder: the ``build:`` section of a built scenario file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from optimizer.inputs.regions import ba_utc_offsets_h
+from optimizer.section import Section, distinct
+
+CampusClass = Literal["345+", "220-287"]
+"""Voltage classes of campus candidate sites: lines of 345 kV and above, and of 220-287 kV."""
+
+
+class CampusClassConfig(Section):
+    """Grid figures of campus candidate sites of one voltage class (US scenario builder)."""
+
+    interconnect_mw: float = Field(
+        ge=0, description="firm interconnect available to a campus site without upgrades, MW"
+    )
+    interconnect_upgrade_max_mw: float = Field(
+        ge=0, description="largest interconnection upgrade possible at such a site, MW"
+    )
+    site_max_mw: float = Field(gt=0, description="largest campus IT MW at one such site, MW")
+
+
+def _default_campus_classes() -> dict[CampusClass, CampusClassConfig]:
+    return {
+        "345+": CampusClassConfig(
+            interconnect_mw=500.0, interconnect_upgrade_max_mw=1500.0, site_max_mw=2000.0
+        ),
+        "220-287": CampusClassConfig(
+            interconnect_mw=200.0, interconnect_upgrade_max_mw=400.0, site_max_mw=600.0
+        ),
+    }
+
+
+class UsBuildConfig(Section):
+    """Settings used only by the US scenario builder (hand-written scenarios have none)."""
+
+    year: int = Field(
+        2024,
+        ge=2016,
+        le=2024,
+        description="load (and weather) year the representative days come from",
+    )
+    record_first_year: int = Field(
+        2016, ge=2016, le=2024, description="first year of record setting the seasonal thresholds"
+    )
+    record_last_year: int = Field(
+        2024, ge=2016, le=2024, description="last year of record setting the seasonal thresholds"
+    )
+    bas: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="balancing authority codes to include; empty: all 22 with hourly load",
+    )
+    campus_spacing_km: float = Field(
+        50.0, gt=0, description="one campus candidate per this many km of transmission line, km"
+    )
+    campus_classes: dict[CampusClass, CampusClassConfig] = Field(
+        default_factory=_default_campus_classes,
+        description="campus candidate grid figures per line voltage class (default: 345+: "
+        "500 MW interconnect, 1500 MW upgrade, 2000 MW site; 220-287: 200, 400, 600 MW)",
+    )
+    campus_spur_km: float = Field(
+        5.0,
+        ge=0,
+        description="spur from a campus candidate to its line (a tap through a new substation), km",
+    )
+    spur_capex_usd_per_mw_km: float = Field(
+        2500.0,
+        ge=0,
+        description="spur line capex per MW of IT capacity and km of line, USD per MW-km",
+    )
+    n_metros: int = Field(100, ge=1, description="metros served: the largest by 2023 population")
+    inference_w_per_capita: float = Field(
+        10.0, ge=0, description="peak inference IT demand per resident, W"
+    )
+    edge_interconnect_mw: float = Field(
+        20.0, ge=0, description="firm interconnect of an edge candidate site without upgrades, MW"
+    )
+    edge_interconnect_upgrade_max_mw: float = Field(
+        200.0, ge=0, description="largest interconnection upgrade at an edge candidate site, MW"
+    )
+    edge_site_max_mw: float = Field(
+        300.0, gt=0, description="largest IT MW at one edge candidate site, MW"
+    )
+    datacenter_cluster_km: float = Field(
+        25.0, gt=0, description="existing data centers this close together form a cluster, km"
+    )
+    datacenter_cluster_min_count: int = Field(
+        3, ge=1, description="existing data centers a cluster needs to become an edge candidate"
+    )
+    n_typical_days: int = Field(
+        6, ge=1, le=365, description="representative days the year is reduced to"
+    )
+    backbone_networks: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="Internet Topology Zoo networks to use; empty: all"
+    )
+    network_merge_km: float = Field(
+        10.0, ge=0, description="nodes of different networks closer than this are one city, km"
+    )
+    pue_constant: float | None = Field(
+        None, ge=1, description="PUE of every site; null: the climate rule below"
+    )
+    pue_base: float = Field(
+        1.12, ge=1, description="climate rule: PUE at or north of pue_reference_lat"
+    )
+    pue_per_degree_south: float = Field(
+        0.008,
+        ge=0,
+        description="climate rule: PUE added per degree of latitude south of pue_reference_lat "
+        "(pue = pue_base + pue_per_degree_south * max(0, pue_reference_lat - lat))",
+    )
+    pue_reference_lat: float = Field(
+        42.0, ge=-90, le=90, description="climate rule: latitude north of which PUE is pue_base"
+    )
+    headroom_share: float = Field(
+        0.5, ge=0, le=1, description="share of each BA's stranded headroom open to our sites"
+    )
+
+    @field_validator("bas")
+    @classmethod
+    def _known_bas(cls, bas: list[str]) -> list[str]:
+        known = ba_utc_offsets_h()
+        unknown = [ba for ba in bas if ba not in known]
+        if unknown:
+            raise ValueError(f"unknown BA codes {unknown}; known: {', '.join(known)}")
+        return distinct(bas, "BA codes")
+
+    @field_validator("backbone_networks")
+    @classmethod
+    def _distinct_networks(cls, names: list[str]) -> list[str]:
+        return distinct(names, "network names")
+
+    @model_validator(mode="after")
+    def _record_years(self) -> UsBuildConfig:
+        if self.record_first_year > self.record_last_year:
+            raise ValueError(
+                f"record_first_year ({self.record_first_year}) is after record_last_year "
+                f"({self.record_last_year})"
+            )
+        return self

@@ -1,0 +1,1 @@
+"""Checks of a chosen plan outside the planning model: the full year (:mod:`.fullyear`)."""
