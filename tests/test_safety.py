@@ -253,11 +253,15 @@ def test_a_terminated_run_removes_its_temporary_folder(scenario, tmp_path):
         "from optimizer.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
+    env = dict(os.environ)
+    if env.get("DCSITE_DATA"):  # the process runs elsewhere: a relative data path must hold
+        env["DCSITE_DATA"] = str(Path(env["DCSITE_DATA"]).resolve())
     done = subprocess.run(
         [sys.executable, "-c", code, "run", str(scenario), "--out", str(out), "--quiet"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
     )
     assert done.returncode == 130, done.stderr
     last = done.stderr.strip().splitlines()[-1]
