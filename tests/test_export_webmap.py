@@ -156,6 +156,7 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
     CHROMIUM is None,
     reason="chromium is not installed (Debian: apt-get install chromium); .ci/run installs it",
 )
+@pytest.mark.slow  # starts a browser
 @pytest.mark.parametrize("name", ["tiny", "stranded-storage"])
 def test_map_renders_in_headless_chromium(mapped, name, tmp_path):
     url = (mapped[name] / MAP_FILE).resolve().as_uri()

@@ -22,6 +22,8 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+pytestmark = pytest.mark.slow  # a kernel per notebook
+
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("01_quickstart.ipynb", "02_stranded_power.ipynb", "03_what_if.ipynb")
 TIME_LIMIT_S = 600.0

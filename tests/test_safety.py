@@ -213,6 +213,7 @@ with output_dir(sys.argv[1], "run") as tmp:
 """
 
 
+@pytest.mark.slow  # starts a process
 def test_a_killed_run_leaves_a_temporary_folder_the_next_run_removes(scenario, tmp_path):
     out = tmp_path / "run"
     writer = subprocess.Popen(
@@ -235,6 +236,7 @@ def test_a_killed_run_leaves_a_temporary_folder_the_next_run_removes(scenario, t
     assert (out / "summary.json").is_file()
 
 
+@pytest.mark.slow  # starts a process
 def test_a_terminated_run_removes_its_temporary_folder(scenario, tmp_path):
     """SIGTERM while the run folder is being written: the temporary folder goes with it."""
     out = tmp_path / "run"
@@ -317,6 +319,7 @@ def test_bad_workers_refused(tmp_path, capsys):
     assert "--workers 0: must be from 1 to" in one_error_line(capsys)
 
 
+@pytest.mark.slow  # starts a process
 def test_closed_pipe_ends_quietly(tmp_path):
     """Output into a pipe nobody reads (``dcsite ... | head`` after head exits)."""
     read_end, write_end = os.pipe()
