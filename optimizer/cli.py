@@ -62,7 +62,7 @@ def _cmd_headroom(args: argparse.Namespace) -> int:
 
     limits = _parse_limits(args.limits)
     check_output(args.out, "headroom", [_data_dir(args)])
-    load = load_ba_load_mw(_data_dir(args))
+    load = load_ba_load_mw(_data_dir(args), all_bas=True)
     if args.bas:
         load = load[hr.check_bas(args.bas.split(","), load.columns)]
     offsets = ba_utc_offsets_h()
@@ -70,7 +70,9 @@ def _cmd_headroom(args: argparse.Namespace) -> int:
     years = hr.check_years(hr.parse_years(args.years), record, args.years) if args.years else record
 
     started = time.perf_counter()
-    stranded = hr.stranded_power_by_ba(load, offsets, years)
+    stranded = hr.stranded_power_by_ba(load, offsets, years, skip_unreported=True)
+    if not stranded:
+        raise InputError(f"no load of {', '.join(load.columns)} in {years[0]}-{years[1]}")
     table = hr.headroom_table(stranded, limits)
     seconds = time.perf_counter() - started
 
@@ -88,6 +90,13 @@ def _cmd_headroom(args: argparse.Namespace) -> int:
         f"years {years[0]}-{years[1]} (local standard time)"
     )
     print(wide.round(0).astype(int).to_string())
+    for ba, sp in stranded.items():
+        if sp.missing_years:
+            print(f"{ba}: years {hr.year_ranges(sp.years)} only (load missing in "
+                  f"{hr.year_ranges(sp.missing_years)})")  # fmt: skip
+    unreported = [ba for ba in load.columns if ba not in stranded]
+    if unreported:
+        print(f"left out, no load reported in {years[0]}-{years[1]}: {', '.join(unreported)}")
     print(f"computed in {seconds:.3f} s; wrote {out / 'headroom.csv'}, {out / 'headroom.png'}")
     return 0
 
@@ -309,7 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
         "headroom", parents=[common], help="curtailment-enabled headroom (stranded power) per BA"
     )
     head.add_argument("--limits", default="0.25,0.5,1,5", help="curtailment limits in %%")
-    head.add_argument("--bas", default=None, help="comma-separated BA codes (default: all 22)")
+    head.add_argument(
+        "--bas",
+        default=None,
+        help="comma-separated BA codes (default: all 54 lower-48 load BAs)",
+    )
     head.add_argument(
         "--years", default=None, help="year range, e.g. 2016-2024 (default: every complete year)"
     )

@@ -16,13 +16,24 @@ def test_headroom_command_writes_csv_png_and_totals(data_dir, tmp_path, capsys):
     assert main(["--data-dir", str(data_dir), "headroom", "--out", str(out)]) == 0
     table = pd.read_csv(out / "headroom.csv")
     assert list(table.columns) == HEADROOM_COLUMNS
-    assert len(table) == 88 and sorted(table["limit_pct"].unique()) == [0.25, 0.5, 1.0, 5.0]
+    assert len(table) == 54 * 4 and sorted(table["limit_pct"].unique()) == [0.25, 0.5, 1.0, 5.0]
     assert (out / "headroom.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
     total_line = next(line for line in printed.splitlines() if line.startswith("TOTAL"))
     totals = [int(x) for x in total_line.split()[1:]]
     expected = table.groupby("limit_pct")["headroom_mw"].sum().round().astype(int).tolist()
     assert totals == expected
+    assert "PSEI: years 2016-2019, 2021-2024 only (load missing in 2020)" in printed
+
+
+def test_headroom_leaves_out_a_ba_that_did_not_report(data_dir, tmp_path, capsys):
+    out = tmp_path / "late"
+    argv = ["headroom", "--data-dir", str(data_dir), "--bas", "NSB,ERCO", "--years", "2021-2024"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert pd.read_csv(out / "headroom.csv")["ba"].unique().tolist() == ["ERCO"]
+    assert "left out, no load reported in 2021-2024: NSB" in capsys.readouterr().out
+    assert main([*argv[:4], "NSB", *argv[5:], "--out", str(tmp_path / "none")]) == 2
+    assert "no load of NSB in 2021-2024" in capsys.readouterr().err
 
 
 def test_headroom_subset_of_bas_and_years(data_dir, tmp_path):
@@ -56,4 +67,4 @@ def test_data_check_lists_every_file(data_dir, capsys):
     assert main(["data", "check", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "eia930/ba22_load_mw_wide_2016_2024.parquet" in out
-    assert out.strip().endswith("36 of 36 files OK")
+    assert out.strip().endswith("43 of 43 files OK")

@@ -139,11 +139,90 @@ def test_bad_inputs_are_clear_errors():
     series = _hourly("2021-01-01 01:00", np.ones(24 * 400))
     with pytest.raises(InputError, match="no load of TEST in that range"):
         hr.stranded_power(series, -5, (2030, 2031))
-    series.iloc[5] = np.nan
-    with pytest.raises(InputError, match="non-finite"):
+    series.iloc[5] = np.inf
+    with pytest.raises(InputError, match="infinite"):
+        hr.stranded_power(series, -5)
+    series[:] = np.nan
+    with pytest.raises(InputError, match="missing in every year"):
         hr.stranded_power(series, -5)
     with pytest.raises(InputError, match="between 0 and 100"):
         hr.headroom_mw(_stranded([1.0, 2.0]), [0.0])
+
+
+def test_missing_load_leaves_out_its_years_and_skips_its_hours():
+    """A year missing more than 1 % of its hours is left out whole (and said); fewer missing
+    hours are skipped. The result equals the series with exactly those hours removed."""
+    rng = np.random.default_rng(7)
+    index = pd.date_range("2019-01-01 06:00", "2022-01-01 05:00", freq="h", tz="UTC")
+    load = pd.Series(1000 + 300 * rng.random(len(index)), index=index, name="TEST")
+    year = (index - pd.Timedelta(hours=6)).year  # local standard time at UTC-5, hour start
+    gappy = load.copy()
+    gappy[(year == 2020) & (index.month == 2)] = np.nan  # a month of 2020: ~8 % of its hours
+    gappy.iloc[100:150] = np.nan  # 50 hours of 2019: under 1 %
+    sp = hr.stranded_power(gappy, -5)
+    assert sp.missing_years == (2020,) and sp.years == (2019, 2021)
+    kept = load[(year != 2020)].drop(load.index[100:150])
+    expected = hr.stranded_power(kept, -5)
+    assert expected.missing_years == () and expected.years == (2019, 2021)
+    np.testing.assert_array_equal(sp.stranded_mw, expected.stranded_mw)
+    assert sp.thresholds == expected.thresholds
+    assert hr.headroom_mw(sp, [1.0])[0] == hr.headroom_mw(expected, [1.0])[0]
+    table = hr.headroom_table({"TEST": sp}, [1.0])
+    assert table.loc[0, "years"] == "2019, 2021"
+    with pytest.raises(InputError, match="no hourly series"):
+        hr.stranded_power_mw(gappy, -5)
+
+
+def test_year_ranges():
+    assert (
+        hr.year_ranges([2016, 2017, 2018, 2019, 2021, 2022, 2024]) == "2016-2019, 2021-2022, 2024"
+    )
+    assert hr.year_ranges([2020]) == "2020"
+
+
+def test_unreported_bas_are_skipped_only_on_request():
+    index = pd.date_range("2021-01-01 06:00", "2022-01-01 05:00", freq="h", tz="UTC")
+    load = pd.DataFrame({"A": np.linspace(1, 2, len(index)), "B": np.nan}, index=index)
+    with pytest.raises(InputError, match="load of B is missing in every year"):
+        hr.stranded_power_by_ba(load, {"A": -5, "B": -5})
+    assert list(hr.stranded_power_by_ba(load, {"A": -5, "B": -5}, skip_unreported=True)) == ["A"]
+
+
+@pytest.mark.realdata
+def test_real_headroom_table_of_all_54_bas(data_dir):
+    """Every lower-48 load BA gets headroom; those with gaps use the years they have; the 22
+    BAs of the Duke study give the same figures as from their own file."""
+    from optimizer.inputs import load_ba_load_mw
+    from optimizer.inputs.regions import ba_utc_offsets_h
+    from optimizer.inputs.registry import BAS_ALL
+
+    load = load_ba_load_mw(data_dir, all_bas=True)
+    assert list(load.columns) == list(BAS_ALL)
+    offsets = ba_utc_offsets_h()
+    years = hr.full_years(load, offsets)
+    assert years == (2016, 2024)
+    stranded = hr.stranded_power_by_ba(load, offsets, years)
+    table = hr.headroom_table(stranded)
+    assert len(table) == 54 * 4 and (table["headroom_mw"] > 0).all()
+    short = {ba: sp.missing_years for ba, sp in stranded.items() if sp.missing_years}
+    assert short == {
+        "AEC": (2021, 2022, 2023, 2024),
+        "NSB": (2020, 2021, 2022, 2023, 2024),
+        "PSEI": (2020,),
+        "TAL": (2020,),
+        "TEPC": (2021,),
+    }
+    assert set(table.loc[table["ba"] == "PSEI", "years"]) == {"2016-2019, 2021-2024"}
+    for row in table.itertuples():
+        sp = stranded[row.ba]
+        assert hr.curtailment_rate(sp, row.headroom_mw) <= row.limit_pct / 100 + 1e-9
+        assert hr.curtailment_rate(sp, row.headroom_mw + 1) > row.limit_pct / 100
+    ba22 = load_ba_load_mw(data_dir)
+    table22 = hr.headroom_table(hr.stranded_power_by_ba(ba22, offsets, years))
+    same = table[table["ba"].isin(ba22.columns)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(same, table22)
+    totals22 = table22.groupby("limit_pct")["headroom_mw"].sum().round().astype(int).tolist()
+    assert totals22 == [74_201, 95_842, 122_558, 208_322]  # the first release's 22-BA figures
 
 
 @pytest.mark.realdata

@@ -780,7 +780,7 @@ def test_unknown_build_paths_are_rejected(tiny):
                                                 "Input should be a valid integer"),
         ({"record_first_year": 2020, "record_last_year": 2018},
          "field build: record_first_year (2020) is after record_last_year (2018)"),
-        ({"bas": ["PJM", "NOPE"]}, "field build.bas: unknown BA codes ['NOPE']; known: AZPS"),
+        ({"bas": ["PJM", "NOPE"]}, "field build.bas: unknown BA codes ['NOPE']; known: AEC"),
         ({"bas": ["PJM", "PJM"]}, "field build.bas: BA codes must be distinct"),
         ({"nope": 1}, "field build.nope: unknown key; valid keys here: year, record_first_year"),
     ],

@@ -37,13 +37,16 @@ def _points(frame: pd.DataFrame, lon: str, lat: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame[lon], frame[lat]), crs=WGS84)
 
 
-def load_ba_load_mw(data_dir: DataDir) -> pd.DataFrame:
-    """Hourly demand of the 22 BAs, 2016-2024.
+def load_ba_load_mw(data_dir: DataDir, all_bas: bool = False) -> pd.DataFrame:
+    """Hourly demand of the 22 BAs of the Duke headroom study (or, with ``all_bas``, of all 54
+    lower-48 load BAs, :data:`~optimizer.inputs.registry.BAS_ALL`), 2016-2024.
 
     Returns a frame indexed by ``datetime_utc`` (tz-aware UTC, hour-ending: a row is the mean MW
-    of the hour before its stamp) with one float64 column per BA code (MW).
+    of the hour before its stamp) with one float64 column per BA code (MW). The 22 series have
+    no gaps; of the 54, seven have gaps (NaN: AEC after its merger into SOCO in 2021, NSB from
+    2020, PSEI in 2020, a month of TEPC and TAL, hours of JEA and LGEE; the mirror's README).
     """
-    entry = reg.BA_LOAD_WIDE
+    entry = reg.BA_LOAD_WIDE_ALL if all_bas else reg.BA_LOAD_WIDE
     frame = _read(entry, _checked(data_dir, entry), pd.read_parquet)
     frame["datetime_utc"] = pd.to_datetime(frame["datetime_utc"], utc=True)
     frame = frame.set_index("datetime_utc").sort_index().astype("float64")

@@ -79,6 +79,30 @@ BA_LOAD_WIDE = DataFile(
      "TVA"),
     "parquet", _EIA,
 )  # fmt: skip
+BAS_ALL: tuple[str, ...] = (
+    "AEC", "AECI", "AVA", "AZPS", "BANC", "BPAT", "CHPD", "CISO", "CPLE", "CPLW", "DOPD", "DUK",
+    "EPE", "ERCO", "FMPP", "FPC", "FPL", "GCPD", "GVL", "HST", "IID", "IPCO", "ISNE", "JEA",
+    "LDWP", "LGEE", "MISO", "NEVP", "NSB", "NWMT", "NYIS", "PACE", "PACW", "PGE", "PJM", "PNM",
+    "PSCO", "PSEI", "SC", "SCEG", "SCL", "SOCO", "SPA", "SRP", "SWPP", "TAL", "TEC", "TEPC",
+    "TIDC", "TPWR", "TVA", "WACM", "WALC", "WAUW",
+)  # fmt: skip
+"""The 54 lower-48 load BAs with a cleaned hourly demand series."""
+BA_LOAD_WIDE_ALL = DataFile(
+    "eia930/ba_load_mw_wide_2016_2024.parquet",
+    "1dfe818ae485a958cc048e5e23d569715015088cee7336f438299f9736de974c",
+    ("datetime_utc", *BAS_ALL), "parquet", _EIA,
+)  # fmt: skip
+BA_LOAD_FLAGS_ALL = DataFile(
+    "eia930/ba_load_flags_wide_2016_2024.parquet",
+    "ada68c7c50612de3b52f24fc2a3f8b56725b0fb53f1e723d4d14164cdcf0831d",
+    ("datetime_utc", *BAS_ALL), "parquet", _EIA,
+)  # fmt: skip
+BA_LOAD_COVERAGE = DataFile(
+    "eia930/ba_load_coverage_2016_2024.csv",
+    "8419b0f91cc701417e5683ec7604e456e91081c2b25d6f50b76fb96563ad1587",
+    ("ba", "name", "n_valid", "pct_valid", "valid_hours_by_year", "note", "has_polygon"),
+    "csv", _EIA,
+)  # fmt: skip
 BA_LOAD_LONG = DataFile(
     "eia930/ba22_load_raw_and_cleaned_long_2016_2024.parquet",
     "f94d14e70afa4a635236950857ee0d213f489cee31aa579336114d7703e44282",
@@ -116,6 +140,30 @@ COUNTY_BA = DataFile(
     "grid/county_primary_ba_eia861_2018.csv",
     "e62d76f23b96319595b503a3459ebf9efb75d9a29c131dac4ba77ef952ef2cc6",
     ("county_fips", "name", "BA_Short_Name", "share"), "csv", _IM3,
+)  # fmt: skip
+BA_POLYGONS_ALL = DataFile(
+    "grid/ba_polygons_all_eia861_2018.geojson",
+    "8b304ce03f75714290210344bc4211a71d0274c6c555782aa2e55dc8cdc56e26",
+    ("BA_Short_Name", "BA_Long_Name", "n_counties", "in_load_file"), "vector", _IM3,
+)  # fmt: skip
+COUNTY_BA_ALL = DataFile(
+    "grid/county_primary_ba_all_eia861_2018.csv",
+    "e5c5b467a5efa3079f276260d23e5e0e5cdbf350331845f7847dd06255a42a06",
+    ("county_fips", "name", "BA_Short_Name", "share", "rule"), "csv", _IM3,
+)  # fmt: skip
+BA_TIMEZONES_ALL = DataFile(
+    "grid/ba_timezones_all.csv",
+    "2c7a962e83f3c255ae1852c2b5f32e09df56ab03681ab025f048a27938a31de2",
+    ("ba", "eia_time_zone", "std_utc_offset_h", "main_tz", "main_tz_std_utc_offset_h",
+     "offset_differs"),
+    "csv", "EIA BA acronym table (via Ruggles et al.) and GeoNames populations",
+)  # fmt: skip
+EIA_GENERATORS = DataFile(
+    "grid/eia_generators_2022_pypsa_usa.csv.gz",
+    "6d584b956c978402cc31218fd5beff1a20f88e803063b70337063181c3190428",
+    ("plant_id_eia", "plant_name_eia", "generator_id", "state", "latitude", "longitude",
+     "ba_code", "status", "operating_year", "tech_type", "capacity_mw"),
+    "csv", "EIA-860 2022 generators, as in PyPSA-USA (public domain)",
 )  # fmt: skip
 BA_POINTS = DataFile(
     "grid/ba_points.csv",
@@ -178,8 +226,10 @@ TOPOLOGIES = {
 
 REGISTRY: tuple[DataFile, ...] = (
     BA_LOAD_WIDE, BA_LOAD_LONG, METROS, STATES, COUNTIES, NATION, BA_POLYGONS, COUNTY_BA,
-    BA_POINTS, TRANSMISSION, POWER_PLANTS, REEDS_ZONES, *REEDS_ZONES_PARTS, REEDS_INTERFACES,
-    REEDS_MEMBERSHIP, QUEUE, DATACENTERS, *TOPOLOGIES.values(),
+    BA_LOAD_WIDE_ALL, BA_LOAD_FLAGS_ALL, BA_LOAD_COVERAGE, BA_POLYGONS_ALL, COUNTY_BA_ALL,
+    BA_TIMEZONES_ALL, EIA_GENERATORS, BA_POINTS, TRANSMISSION, POWER_PLANTS, REEDS_ZONES,
+    *REEDS_ZONES_PARTS, REEDS_INTERFACES, REEDS_MEMBERSHIP, QUEUE, DATACENTERS,
+    *TOPOLOGIES.values(),
 )  # fmt: skip
 
 

@@ -41,6 +41,7 @@ SUMMER_THRESHOLD_MONTHS = (4, 5, 6, 7, 8, 9, 10)
 DEFAULT_LIMITS_PCT = (0.25, 0.5, 1.0, 5.0)
 HEADROOM_COLUMNS = [
     "ba",
+    "years",
     "limit_pct",
     "headroom_mw",
     "curtailed_hours_per_year",
@@ -80,6 +81,14 @@ class StrandedPower:
     year: np.ndarray
     thresholds: SeasonalThresholds
     load_factor: float
+    missing_years: tuple[int, ...] = ()
+    """Years of the record left out because the BA's load is missing in more than 1 % of
+    their hours (e.g. a BA that stopped reporting); empty for a complete series."""
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years whose hours this holds, in order."""
+        return tuple(int(y) for y in np.unique(self.year))
 
     @cached_property
     def _year_counts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -123,13 +132,20 @@ def seasonal_thresholds(load_mw: pd.Series, utc_offset_h: int) -> SeasonalThresh
     return _thresholds(load_mw.to_numpy(dtype="float64"), month, str(load_mw.name))
 
 
+MAX_MISSING_SHARE = 0.01
+"""A year whose load is missing (NaN) in more of its hours than this is left out of a BA's
+record; missing hours of the years kept are skipped."""
+
+
 def stranded_power(
     load_mw: pd.Series, utc_offset_h: int, years: tuple[int, int] | None = None
 ) -> StrandedPower:
-    """Stranded power of one BA from its hourly load (hour-ending UTC index, MW, no gaps).
+    """Stranded power of one BA from its hourly load (hour-ending UTC index, MW).
 
     ``years`` (inclusive, local standard time) restricts the record; thresholds come from the
-    years kept.
+    years kept. Missing load (NaN): a year missing more than :data:`MAX_MISSING_SHARE` of its
+    hours is left out (listed in ``missing_years``), other missing hours are skipped; a BA left
+    with no hours is an InputError.
     """
     load = load_mw.to_numpy(dtype="float64")
     month, year = _months_years(load_mw.index, utc_offset_h)
@@ -141,8 +157,16 @@ def stranded_power(
                 f"(the data covers {year.min()}-{year.max()})"
             )
         load, month, year = load[keep], month[keep], year[keep]
-    if not np.isfinite(load).all():
-        raise InputError(f"load of {load_mw.name} has missing or non-finite values")
+    if np.isinf(load).any():
+        raise InputError(f"load of {load_mw.name} has infinite values")
+    missing = np.isnan(load)
+    present, hours = np.unique(year, return_counts=True)
+    lacking = np.bincount(year - present[0], weights=missing)[present - present[0]]
+    missing_years = tuple(int(y) for y in present[lacking > MAX_MISSING_SHARE * hours])
+    keep = ~missing & ~np.isin(year, missing_years)
+    if not keep.any():
+        raise InputError(f"load of {load_mw.name} is missing in every year of its record")
+    load, month, year = load[keep], month[keep], year[keep]
     thresholds = _thresholds(load, month, str(load_mw.name))
     threshold = np.where(
         np.isin(month, SUMMER_THRESHOLD_MONTHS), thresholds.summer_mw, thresholds.winter_mw
@@ -152,6 +176,7 @@ def stranded_power(
         year=year,
         thresholds=thresholds,
         load_factor=float(load.mean() / load.max()),
+        missing_years=missing_years,
     )
 
 
@@ -161,6 +186,8 @@ def stranded_power_mw(load_mw: pd.Series, utc_offset_h: int) -> pd.Series:
     This is the series the siting model gives to curtailable load in the BA.
     """
     result = stranded_power(load_mw, utc_offset_h)
+    if len(result.stranded_mw) != len(load_mw):
+        raise InputError(f"load of {load_mw.name} has missing values: no hourly series for it")
     return pd.Series(result.stranded_mw, index=load_mw.index, name=load_mw.name)
 
 
@@ -230,6 +257,7 @@ def full_years(load_mw: pd.DataFrame, utc_offsets_h: Mapping[str, int]) -> tuple
 
     The default record: a year that is barely in the data (the few local hours of 2015 before
     the first UTC stamp of 2016) would otherwise weigh as much as a whole year in the mean rate.
+    Hours count whatever their value: a BA's missing load is handled by :func:`stranded_power`.
     """
     complete: set[int] | None = None
     for ba in load_mw.columns:
@@ -272,15 +300,40 @@ def check_years(years: tuple[int, int], record: tuple[int, int], text: str) -> t
 
 
 def stranded_power_by_ba(
-    load_mw: pd.DataFrame, utc_offsets_h: Mapping[str, int], years: tuple[int, int] | None = None
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    years: tuple[int, int] | None = None,
+    skip_unreported: bool = False,
 ) -> dict[str, StrandedPower]:
-    """Stranded power of every BA (a column of ``load_mw``) over the given years."""
+    """Stranded power of every BA (a column of ``load_mw``) over the given years.
+
+    A BA whose load is missing in all of them (one that stopped reporting before) is an
+    InputError, or with ``skip_unreported`` left out of the result (the caller says which)."""
     missing = [ba for ba in load_mw.columns if ba not in utc_offsets_h]
     if missing:
         raise InputError(
             f"no UTC offset known for BA(s) {', '.join(missing)} (data/ba_timezones.csv)"
         )
-    return {ba: stranded_power(load_mw[ba], utc_offsets_h[ba], years) for ba in load_mw.columns}
+    result = {}
+    for ba in load_mw.columns:
+        try:
+            result[ba] = stranded_power(load_mw[ba], utc_offsets_h[ba], years)
+        except InputError:
+            if not skip_unreported:
+                raise
+    return result
+
+
+def year_ranges(years: Iterable[int]) -> str:
+    """``2016-2019, 2021-2024`` for a set of years."""
+    ordered = sorted(set(years))
+    parts, start = [], None
+    for i, y in enumerate(ordered):
+        start = y if start is None else start
+        if i + 1 == len(ordered) or ordered[i + 1] != y + 1:
+            parts.append(str(y) if y == start else f"{start}-{y}")
+            start = None
+    return ", ".join(parts)
 
 
 def headroom_table(
@@ -293,6 +346,7 @@ def headroom_table(
             rows.append(
                 {
                     "ba": ba,
+                    "years": year_ranges(stranded.years),
                     "limit_pct": float(limit),
                     "headroom_mw": float(x),
                     **curtailment_stats(stranded, x),
