@@ -304,3 +304,18 @@ def test_largest_campus_and_batch_comparison(tmp_path):
     path = tmp_path / "batch.png"
     plot_batch_comparison(table, path)
     assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 10_000
+
+
+def test_status_text_says_optimal_only_when_proven():
+    from optimizer.results.folder import status_text
+
+    def summary(status, gap, has_solution=True):
+        return {"status": status, "mip_gap": gap, "has_solution": has_solution}
+
+    assert status_text(summary("optimal", 0.0)) == "optimal"
+    assert status_text(summary("optimal", None)) == "optimal"  # an LP: no gap
+    assert status_text(summary("optimal", 0.0045)) == "within 0.45 % of optimal (proven bound)"
+    assert status_text(summary("time_limit", 0.031)) == (
+        "time_limit: within 3.10 % of optimal (proven bound)"
+    )
+    assert status_text(summary("infeasible", None, False)) == "infeasible"

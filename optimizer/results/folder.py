@@ -165,7 +165,8 @@ class Results:
     def describe(self) -> str:
         """A short readable summary."""
         s, t = self.summary, self.summary.get("totals", {})
-        lines = [f"status: {s['status']}" + (f" ({'; '.join(s['notes'])})" if s["notes"] else "")]
+        notes = f" ({'; '.join(s['notes'])})" if s.get("notes") else ""
+        lines = [f"status: {status_text(s)}{notes}"]
         if s.get("objective_usd") is not None:
             gap = s.get("mip_gap")
             lines.append(
@@ -194,10 +195,18 @@ class Results:
         return "\n".join(lines)
 
 
-def _json(value):
-    if isinstance(value, np.integer | np.floating):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value)}")
+PROVEN_OPTIMAL_GAP = 1e-6
+"""A plan is called optimal only when its proven gap is at most this (a fraction)."""
+
+
+def status_text(summary: dict) -> str:
+    """The status as planners read it: "optimal" only for a proven optimum, otherwise how close
+    to optimal the plan is proven to be, e.g. "within 0.45 % of optimal (proven bound)"."""
+    status, gap = summary.get("status"), summary.get("mip_gap")
+    if not summary.get("has_solution") or gap is None or gap <= PROVEN_OPTIMAL_GAP:
+        return str(status)
+    within = f"within {100 * gap:.2f} % of optimal (proven bound)"
+    return within if status == "optimal" else f"{status}: {within}"
 
 
 def _json(value):
