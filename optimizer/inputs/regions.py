@@ -1,4 +1,4 @@
-"""Reference facts about balancing authorities that we author ourselves (``data/``)."""
+"""Reference facts about balancing authorities and states that we author ourselves (``data/``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pandas as pd
 
 from optimizer.errors import InputError
 from optimizer.inputs.project import PROJECT_DATA_DIR
-
-"""The project's own small tables (``data/`` in the repository), next to the package."""
 
 
 def ba_utc_offsets_h(path: Path | None = None) -> dict[str, int]:
@@ -25,3 +23,11 @@ def ba_utc_offsets_h(path: Path | None = None) -> dict[str, int]:
         row = bad.index[0] + 2  # header is line 1
         raise InputError(f"{path}: line {row}, field utc_offset_standard_h: not a UTC offset")
     return dict(zip(table["ba"], table["utc_offset_standard_h"].astype(int), strict=True))
+
+
+def state_codes(path: Path | None = None) -> dict[str, str]:
+    """USPS code of each state by its 2-digit FIPS code (``data/states.csv``: ``fips, state,
+    name``; the names are those of the us-atlas states layer)."""
+    path = path or PROJECT_DATA_DIR / "states.csv"
+    table = pd.read_csv(path, dtype=str)
+    return dict(zip(table["fips"], table["state"], strict=True))

@@ -1,0 +1,161 @@
+"""Where a candidate site is, and what that place offers: its county, state and ReEDS zone, the
+nearest point where high-voltage lines meet, and the time to power of the interconnection
+requests nearest to it.
+
+Substation proxies
+    No public substations layer is in the data (the mirror's README says why). A point where
+    two or more 220 kV+ lines meet is where a substation has to be, so it stands in for one:
+    tapping an existing substation is cheaper and faster than building one on a bare line. A
+    junction is where a published line piece (HIFLD, AC only) ends and at least three line
+    directions meet within ``JUNCTION_TOLERANCE_M``: pieces ending there count one each, a
+    piece passing through counts two. Two pieces meeting end to end are one line cut at a
+    map-tile edge (two directions), and lines crossing with no end at the crossing (one over the
+    other) are not junctions.
+
+Time to power
+    From the LBNL queue (requests entered since ``since_year`` that reached an interconnection
+    agreement or came online; years from queue entry to that date): the median of the requests
+    in the candidate's county when there are at least ``min_records`` of them, else in its
+    state, else in its queue region. Each figure comes with the level used and the number of
+    requests behind it, so a reader can judge it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+METRIC_CRS = "EPSG:5070"  # CONUS Albers equal area, metres
+MIN_QUEUE_RECORDS = 5
+"""Requests a county or state needs before its median time to power is used."""
+TIME_TO_POWER_LEVELS = ("county", "state", "queue_region")
+
+
+JUNCTION_TOLERANCE_M = 100.0
+"""Line ends this close to each other, or to another line, meet there (published geometry is
+simplified to about 0.002 degrees, and reprojection moves points by millimetres)."""
+
+
+def substation_proxies(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Points where two or more AC lines of ``lines`` meet (see the module docstring).
+
+    Returns columns ``lat, lon, lines_meeting`` and Point geometry (EPSG:4326); a line that
+    passes through a junction counts twice (it leaves in two directions).
+    """
+    ac = lines[~lines["is_dc"]].to_crs(METRIC_CRS)
+    pieces = np.array(
+        [part for geom in ac.geometry.values for part in getattr(geom, "geoms", [geom])],
+        dtype=object,
+    )
+    columns = {"lat": [], "lon": [], "lines_meeting": []}
+    if len(pieces) == 0:
+        return gpd.GeoDataFrame(columns, geometry=[], crs="EPSG:4326")
+    ends = np.array([p.coords[i] for p in pieces for i in (0, -1)])
+    owner = np.repeat(np.arange(len(pieces)), 2)
+    # ends within the tolerance of one another form one meeting point (single linkage)
+    pairs = cKDTree(ends).query_pairs(JUNCTION_TOLERANCE_M, output_type="ndarray")
+    graph = sparse.coo_matrix(
+        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(ends), len(ends))
+    )
+    _, cluster = sparse.csgraph.connected_components(graph, directed=False)
+    centre = np.array([ends[cluster == c].mean(axis=0) for c in range(cluster.max() + 1)])
+    ending = [set(owner[cluster == c]) for c in range(len(centre))]
+    # lines passing through a meeting point without ending there
+    tree = shapely.STRtree(pieces)
+    point_index, piece_index = tree.query(
+        shapely.points(centre), predicate="dwithin", distance=JUNCTION_TOLERANCE_M
+    )
+    through = Counter(
+        int(c) for c, p in zip(point_index, piece_index, strict=True) if p not in ending[c]
+    )
+    meeting = np.array([len(ending[c]) + 2 * through[c] for c in range(len(centre))])
+    keep = meeting >= 3
+    out = gpd.GeoDataFrame(
+        {"lines_meeting": meeting[keep]},
+        geometry=gpd.points_from_xy(centre[keep, 0], centre[keep, 1]),
+        crs=METRIC_CRS,
+    ).to_crs("EPSG:4326")
+    out.insert(0, "lat", out.geometry.y)
+    out.insert(1, "lon", out.geometry.x)
+    return out.reset_index(drop=True)
+
+
+def nearest(points: gpd.GeoDataFrame, targets: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (km) from each point to the nearest target point, and that target's position."""
+    if len(targets) == 0:
+        return np.full(len(points), np.inf), np.full(len(points), -1)
+    p = points.to_crs(METRIC_CRS).geometry
+    t = targets.to_crs(METRIC_CRS).geometry
+    distance_m, index = cKDTree(np.column_stack([t.x, t.y])).query(np.column_stack([p.x, p.y]))
+    return distance_m / 1000.0, index
+
+
+def locate(
+    points: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    state_codes: dict[str, str],
+) -> pd.DataFrame:
+    """County (FIPS and name), state (USPS code) and ReEDS zone of each point (None outside).
+
+    ``state_codes`` maps 2-digit state FIPS codes to USPS codes."""
+    out = pd.DataFrame(index=points.index)
+    for layer, columns in ((counties, {"fips": "county_fips", "name": "county"}),
+                           (zones, {"rb": "reeds_zone"})):  # fmt: skip
+        joined = gpd.sjoin(points[["geometry"]], layer[[*columns, "geometry"]].to_crs(points.crs),
+                           predicate="within", how="left")  # fmt: skip
+        joined = joined[~joined.index.duplicated()]  # a point on a shared border: the first
+        for source, target in columns.items():
+            values = [v if isinstance(v, str) else None for v in joined[source]]
+            out[target] = pd.Series(values, index=out.index, dtype=object)
+    state = [state_codes.get(f[:2]) if f else None for f in out["county_fips"]]
+    out["state"] = pd.Series(state, index=out.index, dtype=object)
+    return out
+
+
+def time_to_power(
+    places: pd.DataFrame,
+    queue: pd.DataFrame,
+    since_year: int = 2015,
+    min_records: int = MIN_QUEUE_RECORDS,
+) -> pd.DataFrame:
+    """Median years from queue entry to agreement or online of the requests nearest to each
+    place: its county, else its state, else its queue region (see the module docstring).
+
+    ``places`` has columns ``county``, ``state`` (USPS) and ``queue_region``; returns columns
+    ``time_to_power_years``, ``time_to_power_level`` (one of :data:`TIME_TO_POWER_LEVELS`) and
+    ``time_to_power_records`` on the same index.
+    """
+    q = queue[queue["q_date"].dt.year >= since_year].copy()
+    q["years"] = (q["on_date"].fillna(q["ia_date"]) - q["q_date"]).dt.days / 365.25
+    q = q[q["years"] > 0]
+    q["county"] = q["county_1"].str.strip().str.lower()
+    by_level = {
+        "county": q.groupby(["state", "county"])["years"].agg(["median", "size"]),
+        "state": q.groupby("state")["years"].agg(["median", "size"]),
+        "queue_region": q.groupby("region", observed=True)["years"].agg(["median", "size"]),
+    }
+    keys = {
+        "county": list(zip(places["state"], places["county"].str.lower(), strict=True)),
+        "state": list(places["state"]),
+        "queue_region": list(places["queue_region"]),
+    }
+    out = pd.DataFrame(
+        {"time_to_power_years": np.nan, "time_to_power_level": None,
+         "time_to_power_records": 0}, index=places.index,
+    )  # fmt: skip
+    for level in TIME_TO_POWER_LEVELS:
+        table = by_level[level]
+        figures = table.reindex(pd.Index(keys[level], tupleize_cols=level == "county"))
+        enough = (figures["size"] >= (min_records if level != "queue_region" else 1)).to_numpy()
+        todo = out["time_to_power_level"].isna().to_numpy() & enough
+        out.loc[todo, "time_to_power_years"] = figures["median"].to_numpy()[todo]
+        out.loc[todo, "time_to_power_level"] = level
+        out.loc[todo, "time_to_power_records"] = figures["size"].to_numpy()[todo].astype(int)
+    return out
