@@ -129,3 +129,34 @@ def test_real_places_of_line_candidates(data_dir):
     assert set(ttp["time_to_power_level"]) <= set(pl.TIME_TO_POWER_LEVELS)
     assert ttp["time_to_power_years"].between(0.1, 15).all()
     assert (ttp["time_to_power_records"] >= 1).all()
+
+
+def test_plant_candidates_sum_operating_units_above_the_threshold():
+    generators = pd.DataFrame(
+        {
+            "plant_id_eia": [1, 1, 1, 2, 3, 3],
+            "plant_name_eia": ["Big", "Big", "Big", "Small", "Mixed", "Mixed"],
+            "state": ["PA", "PA", "PA", "TX", "AZ", "AZ"],
+            "ba_code": ["PJM", "PJM", "PJM", "ERCO", "AZPS", "AZPS"],
+            "status": ["OP", "OP", "SB", "OP", "OP", "OP"],
+            "tech_type": ["Nuclear", "Nuclear", "Gas_SC", "Gas_CC", "Solar", "Gas_CC"],
+            "capacity_mw": [1200.0, 1200.0, 900.0, 400.0, 300.0, 600.0],
+            "latitude": [41.1, 41.1, 41.1, 30.0, 33.0, 33.0],
+            "longitude": [-76.1, -76.1, -76.1, -97.0, -112.0, -112.0],
+        }
+    )
+    plants = pl.plant_candidates(generators, min_capacity_mw=500)
+    assert plants["plant_id_eia"].tolist() == [1, 3]  # standby units do not count; 2 too small
+    assert plants["capacity_mw"].tolist() == [2400.0, 900.0]
+    assert plants["technology"].tolist() == ["Nuclear", "Gas_CC"]
+    assert plants.crs == "EPSG:4326" and plants.geometry.x.tolist() == [-76.1, -112.0]
+
+
+@pytest.mark.realdata
+def test_real_plant_candidates(data_dir):
+    from optimizer.inputs import load_eia_generators
+
+    plants = pl.plant_candidates(load_eia_generators(data_dir))
+    assert 600 < len(plants) < 800  # 707 plants of 500 MW or more in 2022
+    assert plants["capacity_mw"].is_monotonic_decreasing
+    assert (plants["technology"] == "Nuclear").sum() >= 40

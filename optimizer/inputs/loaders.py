@@ -166,6 +166,15 @@ def load_power_plants(data_dir: DataDir) -> gpd.GeoDataFrame:
     return _points(frame[placed].reset_index(drop=True), "longitude", "latitude")
 
 
+def load_eia_generators(data_dir: DataDir) -> pd.DataFrame:
+    """25,327 existing US generators (EIA-860 2022, as in PyPSA-USA): one row per unit with
+    ``plant_id_eia, plant_name_eia, generator_id, state, latitude, longitude, ba_code, status``
+    (OP operating, SB standby, OS out of service, OA out for a while), ``operating_year,
+    tech_type, capacity_mw`` and the mirror's other columns. No planned retirements."""
+    entry = reg.EIA_GENERATORS
+    return _read(entry, _checked(data_dir, entry), pd.read_csv, low_memory=False)
+
+
 def load_reeds_zones(data_dir: DataDir) -> gpd.GeoDataFrame:
     """NREL ReEDS balancing zones (134). Columns: ``rb`` (p1..p134), ``ba_code``, geometry."""
     root = reg.resolve_data_dir(data_dir)

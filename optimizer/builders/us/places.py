@@ -159,3 +159,45 @@ def time_to_power(
         out.loc[todo, "time_to_power_level"] = level
         out.loc[todo, "time_to_power_records"] = figures["size"].to_numpy()[todo].astype(int)
     return out
+
+
+PLANT_MIN_CAPACITY_MW = 500.0
+"""Plants this large or larger (operating capacity) are co-location candidates."""
+COLOCATION_SHARE_PCT = 40.0
+"""Share of a plant's capacity a co-located campus may take at the plant's connection, %.
+
+Basis: the first large co-location deal, Talen Energy's sale to AWS (March 2024) of the Cumulus
+campus beside the 2.5 GW Susquehanna nuclear plant with up to 960 MW of its output (about
+38 %); FERC rejected (1 Nov 2024, docket ER24-2172) the amended interconnection agreement that
+would have raised the co-located load there from 300 to 480 MW, and opened a show-cause
+proceeding on co-location in PJM (20 Feb 2025, docket EL25-49), so the share a plant can give
+is contested and a scenario should treat this as an upper bound."""
+
+
+def plant_candidates(
+    generators: pd.DataFrame, min_capacity_mw: float = PLANT_MIN_CAPACITY_MW
+) -> gpd.GeoDataFrame:
+    """Existing plants of at least ``min_capacity_mw`` of operating generators (EIA-860 2022),
+    one row per plant: ``plant_id_eia, name, state, ba_code, technology`` (that of most of its
+    capacity), ``capacity_mw``, ``lat, lon`` and Point geometry (EPSG:4326). Plants without
+    coordinates are left out."""
+    operating = generators[(generators["status"] == "OP") & generators["latitude"].notna()]
+    by_tech = operating.groupby(["plant_id_eia", "tech_type"])["capacity_mw"].sum()
+    main_tech = by_tech.sort_values(ascending=False).reset_index().drop_duplicates("plant_id_eia")
+    plants = operating.groupby("plant_id_eia").agg(
+        name=("plant_name_eia", "first"),
+        state=("state", "first"),
+        ba_code=("ba_code", "first"),
+        capacity_mw=("capacity_mw", "sum"),
+        lat=("latitude", "first"),
+        lon=("longitude", "first"),
+    )
+    plants["technology"] = main_tech.set_index("plant_id_eia")["tech_type"]
+    plants = plants[plants["capacity_mw"] >= min_capacity_mw].reset_index()
+    plants = plants.sort_values("capacity_mw", ascending=False, ignore_index=True)
+    columns = ["plant_id_eia", "name", "state", "ba_code", "technology", "capacity_mw"]
+    return gpd.GeoDataFrame(
+        plants[[*columns, "lat", "lon"]],
+        geometry=gpd.points_from_xy(plants["lon"], plants["lat"]),
+        crs="EPSG:4326",
+    )
