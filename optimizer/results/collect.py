@@ -50,9 +50,10 @@ def _duals(matrix: MatrixModel, result: SolveResult, *components: pyo.Constraint
     """Dual of each row of ``components`` keyed by index (empty when no duals were computed)."""
     if result.row_dual is None:
         return {}
+    wanted = {id(c) for c in components}
     out = {}
     for row, con in enumerate(matrix.rows):
-        if any(con.parent_component() is c for c in components):
+        if id(con.parent_component()) in wanted:
             out[con.index()] = float(result.row_dual[row])
     return out
 
@@ -95,7 +96,11 @@ def dispatch_table(built: BuiltModel) -> pd.DataFrame:
         return np.array([values.get((s, t), 0.0) for s in d.sites for t in d.timesteps])
 
     inference = np.array(
-        [inference_mw(d, served, zones.get(s, []), s, t) for s in d.sites for t in d.timesteps],
+        [
+            inference_mw(d, served, zones[s], s, t) if s in zones else 0.0
+            for s in d.sites
+            for t in d.timesteps
+        ],
         dtype=float,
     )
     campus_mw = _expression_values(p.siting.campus_mw)
