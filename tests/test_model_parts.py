@@ -38,7 +38,15 @@ def _check_declarations(built) -> None:
                 assert all(index[-1] in steps for index in indices), component.name
             elif indices and indices != [None]:
                 assert not any(i in steps for index in indices for i in index), component.name
+    hourly = {id(c) for c in p.hourly_decisions() + p.hourly_rows()}
+    assert hourly == {
+        id(c)
+        for family in p.families()
+        for role, c in family.parts()
+        if role.hourly and role.kind in ("decision", "row")
+    }
     static = {id(v) for v in p.static_decisions()}
+    assert not static & hourly
     for rows in p.planning_rows():  # planning-only rows hold static decisions alone
         for con in rows.values():
             owners = {id(v.parent_component()) for v in identify_variables(con.body)}
