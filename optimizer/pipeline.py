@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from importlib.metadata import version
 
-from optimizer.model import LIMIT_CONSTRAINTS, BuiltModel, build_model
+from optimizer.model import BuiltModel, build_model
 from optimizer.results.collect import Results, collect_results
 from optimizer.scenario import Scenario, ScenarioConfig
 from optimizer.solve.highs import SolverOptions, load_values, to_matrix
@@ -65,7 +65,7 @@ def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Res
     results = collect_results(built, matrix, result, scenario, info)
     if result.status == "infeasible":
         say("infeasible: looking for the limits that conflict ...")
-        violations = explain_infeasibility(matrix, options, LIMIT_CONSTRAINTS)
+        violations = explain_infeasibility(matrix, options, built.parts.limits())
         results.summary["infeasibility"] = [dataclasses.asdict(v) for v in violations]
         results.summary["explanation"] = describe_violations(violations)
     return results, built

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from test_model_random import EXACT, random_scenario
 
-from optimizer.checks.fullyear import DISPATCH_TERMS, full_year_check
+from optimizer.checks.fullyear import full_year_check
+from optimizer.model.objective import ObjectiveParts
 from optimizer.pipeline import _run, run_us_scenario
 
 pytestmark = pytest.mark.solver
@@ -19,7 +20,9 @@ def test_same_days_reproduce_the_dispatch_cost_exactly(seed):
     if not results.summary["has_solution"]:
         pytest.skip("infeasible draw")
     check = full_year_check(built, scenario, results.summary, EXACT)
-    reduced = sum(results.summary["objective_breakdown_usd"][k] for k in DISPATCH_TERMS)
+    reduced = sum(
+        results.summary["objective_breakdown_usd"][k] for k in ObjectiveParts.dispatch_terms
+    )
     assert check["status"] == "optimal"
     assert check["dispatch_cost_usd"] == pytest.approx(reduced, rel=1e-7, abs=1e-3)
     assert check["objective_usd"] == pytest.approx(results.summary["objective_usd"], rel=1e-7)

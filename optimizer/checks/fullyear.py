@@ -1,12 +1,13 @@
 """Full-year check: the plan chosen on representative days, operated over every hour.
 
-The build decisions of a solved model (campuses per block, edge modules, metro assignments,
-storage energy and power, interconnect upgrades, firm capacity) are fixed, and the dispatch LP
-is solved over all hours of the year (each day its own period, storage cyclic per day, as in
-the reduced model). Training may be curtailed beyond its budget and load may go unserved where
-the fixed plan falls short, both at the unserved penalty, so the check always has an answer and
-says how far the plan misses. Only the sites the plan uses are kept (an unused site imports
-nothing), which keeps the LP small.
+The static decisions the model declares (campuses per block, edge modules, metro assignments,
+storage energy and power, interconnect upgrades, firm capacity) are fixed at the solved plan's
+values, the rows only the planning model has are dropped, and the dispatch LP is solved over
+all hours of the year (each day its own period, storage cyclic per day, as in the reduced
+model). Training may be curtailed beyond its budget and load may go unserved where the fixed
+plan falls short, both at the unserved penalty, so the check always has an answer and says how
+far the plan misses. Only the sites the plan uses are kept (an unused site imports nothing),
+which keeps the LP small.
 
 When every day is its own representative day, the check solves the same dispatch problem as
 the reduced model and reproduces its dispatch cost exactly.
@@ -19,50 +20,26 @@ import time
 
 import pyomo.environ as pyo
 
-from optimizer.model import COST_TERMS, BuiltModel, build_model
+from optimizer.model import BuiltModel, build_model
 from optimizer.scenario import Scenario, scenario_from_frames
 from optimizer.solve.highs import SolverOptions, load_values, solve_matrix, to_matrix
-
-DECISIONS = (
-    "build_campus",
-    "edge_modules",
-    "serve_mw",
-    "unserved_mw",
-    "storage_energy_mwh",
-    "storage_power_mw",
-    "interconnect_upgrade_mw",
-    "firm_capacity_mw",
-)
-BUILD_CONSTRAINTS = (
-    "siting_one_block",
-    "siting_training_target",
-    "siting_site_cap",
-    "demand_balance",
-    "demand_module_cap",
-    "power_upgrade_cap",
-    "power_upgrade_need",
-)
-"""Constraints on build decisions only: held by the fixed plan, so dropped (checking them in
-floating point would only trip on rounding)."""
-DISPATCH_TERMS = ("energy", "curtailment", "unserved")
-"""Cost terms that depend on hourly operation; the others are fixed with the build."""
 
 
 def used_sites(reduced: BuiltModel) -> list[str]:
     """Sites where the plan builds anything (campus, modules, storage or an upgrade)."""
-    m = reduced.model
-    used = []
-    for s in reduced.data.sites:
-        values = [
-            pyo.value(m.campus_mw[s]) if s in m.campus_sites else 0.0,
-            pyo.value(m.edge_modules[s]) if s in m.edge_sites else 0.0,
-            pyo.value(m.storage_power_mw[s]) if s in m.storage_sites else 0.0,
-            pyo.value(m.storage_energy_mwh[s]) if s in m.storage_sites else 0.0,
-            pyo.value(m.interconnect_upgrade_mw[s]),
-        ]
-        if any(abs(v or 0.0) > 1e-9 for v in values):
-            used.append(s)
-    return used
+    p = reduced.parts
+    built = [
+        p.siting.campus_mw,
+        p.siting.edge_modules,
+        p.storage.storage_power_mw,
+        p.storage.storage_energy_mwh,
+        p.power.interconnect_upgrade_mw,
+    ]
+    return [
+        s
+        for s in reduced.data.sites
+        if any(s in part and abs(pyo.value(part[s]) or 0.0) > 1e-9 for part in built)
+    ]
 
 
 def restrict_to_sites(scenario: Scenario, sites: list[str]) -> Scenario:
@@ -84,20 +61,16 @@ def restrict_to_sites(scenario: Scenario, sites: list[str]) -> Scenario:
 
 
 def fix_decisions(full: BuiltModel, reduced: BuiltModel) -> None:
-    """Fix every build decision of ``full`` at its value in the solved ``reduced`` model."""
-    for name in DECISIONS:
-        target, source = getattr(full.model, name), getattr(reduced.model, name)
+    """Fix every static decision of ``full`` at its value in the solved ``reduced`` model and
+    drop the planning-only rows (held by the fixed plan: checking them in floating point would
+    only trip on rounding)."""
+    decisions = zip(full.parts.static_decisions(), reduced.parts.static_decisions(), strict=True)
+    for target, source in decisions:
         values = source.extract_values()
         for index, var in target.items():
             var.fix(values.get(index) or 0.0)
-    for name in BUILD_CONSTRAINTS:
-        component = full.model.component(name)
-        if component is not None:
-            component.deactivate()
-    static = set(full.model.edge_only_sites)  # their draw is fixed by the plan's assignments
-    for (s, _), con in full.model.power_interconnect_limit.items():
-        if s in static:
-            con.deactivate()
+    for rows in full.parts.planning_rows():
+        rows.deactivate()
 
 
 def full_year_check(
@@ -118,19 +91,22 @@ def full_year_check(
     if not result.has_solution:
         return {"status": result.status, "seconds": time.perf_counter() - started}
     load_values(matrix, result.x)
-    m, d = full.model, full.data
-    terms = {k: float(pyo.value(m.cost_usd[k])) for k in COST_TERMS}
-    campus = sum(pyo.value(m.campus_mw[s]) for s in d.campus_sites)
-    curtailed_mwh = sum(d.weight_h[t] * v for (_, t), v in m.curtailed_mw.extract_values().items())
-    excess = sum(m.curtail_excess_mwh.extract_values().values())
-    shortfall = sum(d.weight_h[t] * v for (_, t), v in m.shortfall_mw.extract_values().items())
+    p, d = full.parts, full.data
+    terms = {k: float(pyo.value(p.objective.cost_usd[k])) for k in p.objective.terms}
+    campus = sum(pyo.value(p.siting.campus_mw[s]) for s in d.campus_sites)
+    curtailed = p.power.curtailed_mw.extract_values().items()
+    curtailed_mwh = sum(d.weight_h[t] * v for (_, t), v in curtailed)
+    excess = sum(p.power.curtail_excess_mwh.extract_values().values())
+    shortfalls = p.headroom.shortfall_mw.extract_values().items()
+    shortfall = sum(d.weight_h[t] * v for (_, t), v in shortfalls)
     unassigned = sum(  # inference the plan leaves unserved, over the year's own profile
         d.inference_energy_h(d.metro_zone[mm]) * (v or 0.0)
-        for mm, v in m.unserved_mw.extract_values().items()
+        for mm, v in p.demand.unserved_mw.extract_values().items()
     )
     reduced_terms = reduced_summary["objective_breakdown_usd"]
-    dispatch_full = sum(terms[k] for k in DISPATCH_TERMS)
-    dispatch_reduced = sum(reduced_terms[k] for k in DISPATCH_TERMS)
+    dispatch_terms = p.objective.dispatch_terms
+    dispatch_full = sum(terms[k] for k in dispatch_terms)
+    dispatch_reduced = sum(reduced_terms[k] for k in dispatch_terms)
     out = {
         "status": result.status,
         "hours": d.hours_per_year,

@@ -15,13 +15,32 @@ Constraints
     ``demand_balance[m]``:   sum_{s: (s, m) in A} serve_mw[s, m] + unserved_mw[m] = inference_demand_mw[m]
     ``demand_module_cap[s]``: sum_z edge_served_mw[s, z] <= module_mw * edge_modules[s]
                              (modules sized for the sum of the served metros' peaks)
+
+Parts (:class:`DemandParts`): both variables are static decisions and both rows bind them alone
+(planning-only). The rows need only the sets and ``edge_modules`` (``siting.add_edge_modules``),
+so the heuristic's edge model is built from this family too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
+from optimizer.model.parts import Family, decision, expression, row
 from optimizer.model.sets import ModelData
+
+
+@dataclass(frozen=True)
+class DemandParts(Family):
+    """The demand family's parts (see the module docstring)."""
+
+    name = "demand"
+    serve_mw: pyo.Var = decision()
+    unserved_mw: pyo.Var = decision()
+    edge_served_mw: pyo.Expression = expression()
+    demand_balance: pyo.Constraint = row(planning_only=True)
+    demand_module_cap: pyo.Constraint = row(planning_only=True)
 
 
 def add_demand(m: pyo.ConcreteModel, d: ModelData) -> None:

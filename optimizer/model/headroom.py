@@ -11,14 +11,30 @@ Constraint
 
 Full-year check (``operational_check``): load the fixed plan cannot get from the grid in a step
 is ``shortfall_mw[r, t] >= 0`` on the left-hand side, paid at the unserved penalty.
+
+Parts (:class:`HeadroomParts`): firm capacity is a static decision; the limit is an hourly row
+and a limit a user sets (through the headroom share); the shortfall is the check's slack.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
+from optimizer.model.parts import Family, decision, row, slack
 from optimizer.model.power import grid_import
 from optimizer.model.sets import ModelData
+
+
+@dataclass(frozen=True)
+class HeadroomParts(Family):
+    """The headroom family's parts (see the module docstring)."""
+
+    name = "headroom"
+    firm_capacity_mw: pyo.Var = decision()
+    shortfall_mw: pyo.Var | None = slack(hourly=True)
+    headroom_limit: pyo.Constraint = row(hourly=True, limit=True)
 
 
 def add_headroom(m: pyo.ConcreteModel, d: ModelData) -> None:

@@ -27,26 +27,44 @@ Full-year check: ``unserved`` adds the penalty on sum_{r,t} weight_h[t] * shortf
 curtailment beyond the budget (``curtail_excess_mwh``) costs the unserved penalty per MWh.
 
 Objective ``total_cost_usd``: minimize sum of the terms.
+
+Parts (:class:`ObjectiveParts`): the expressions ``site_cost_usd`` and ``cost_usd``, the
+objective, and the names of the terms: per site, in total, and those that depend on hourly
+operation (``dispatch_terms``; the others are fixed with the build).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import pyomo.environ as pyo
 
+from optimizer.model.parts import Family, expression, objective
 from optimizer.model.power import grid_import
 from optimizer.model.sets import ModelData
 
-SITE_COST_TERMS = (
-    "campus_capex",
-    "edge_capex",
-    "storage_capex",
-    "interconnect_capex",
-    "spur_capex",
-    "energy",
-    "curtailment",
-    "time_to_power",
-)
-COST_TERMS = (*SITE_COST_TERMS, "firm_capacity", "unserved")
+
+@dataclass(frozen=True)
+class ObjectiveParts(Family):
+    """The objective family's parts (see the module docstring)."""
+
+    name = "objective"
+    site_terms: ClassVar[tuple[str, ...]] = (
+        "campus_capex",
+        "edge_capex",
+        "storage_capex",
+        "interconnect_capex",
+        "spur_capex",
+        "energy",
+        "curtailment",
+        "time_to_power",
+    )
+    terms: ClassVar[tuple[str, ...]] = (*site_terms, "firm_capacity", "unserved")
+    dispatch_terms: ClassVar[tuple[str, ...]] = ("energy", "curtailment", "unserved")
+    site_cost_usd: pyo.Expression = expression()
+    cost_usd: pyo.Expression = expression()
+    total_cost_usd: pyo.Objective = objective()
 
 
 def _site_terms(d: ModelData) -> list[tuple[str, str]]:
@@ -62,7 +80,7 @@ def _site_terms(d: ModelData) -> list[tuple[str, str]]:
     return [
         (s, name)
         for s in d.sites
-        for name in SITE_COST_TERMS
+        for name in ObjectiveParts.site_terms
         if name not in applies or s in applies[name]
     ]
 
@@ -119,7 +137,7 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
     site_terms = _site_terms(d)
     m.site_cost_index = pyo.Set(initialize=site_terms, dimen=2, ordered=True)
     m.site_cost_usd = pyo.Expression(m.site_cost_index, rule=site_term)
-    sites_of_term: dict[str, list[str]] = {name: [] for name in SITE_COST_TERMS}
+    sites_of_term: dict[str, list[str]] = {name: [] for name in ObjectiveParts.site_terms}
     for s, name in site_terms:
         sites_of_term[name].append(s)
 
@@ -138,8 +156,8 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
             return d.unserved_penalty_usd_per_mwh * unserved
         raise KeyError(name)
 
-    m.cost_terms = pyo.Set(initialize=COST_TERMS, ordered=True)
+    m.cost_terms = pyo.Set(initialize=ObjectiveParts.terms, ordered=True)
     m.cost_usd = pyo.Expression(m.cost_terms, rule=term)
     m.total_cost_usd = pyo.Objective(
-        expr=sum(m.cost_usd[k] for k in COST_TERMS), sense=pyo.minimize
+        expr=sum(m.cost_usd[k] for k in ObjectiveParts.terms), sense=pyo.minimize
     )

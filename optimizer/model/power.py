@@ -21,10 +21,11 @@ Constraints
     ``power_curtail_cap[s, t]``:  curtailed_mw[s, t] <= campus_mw[s]
     ``power_curtail_budget[s]``:
         sum_t weight_h[t] * curtailed_mw[s, t] <= budget * (sum_t weight_h[t]) * campus_mw[s]
-    ``power_interconnect_limit[s, t]``:
-        grid import (s, t) <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
-        (for an edge-only site only at the steps whose zone profiles no other step dominates:
-        the others cannot bind)
+    ``power_interconnect_limit[s, t]``, s in S_h:
+        grid_import_mw[s, t] <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
+    ``power_edge_interconnect_limit[s, t]``, edge-only sites without storage, only at the steps
+        whose zone profiles no other step dominates (the others cannot bind):
+        edge_grid_import_mw[s, t] <= interconnect_mw[s] + interconnect_upgrade_mw[s]
     ``power_upgrade_cap[s]``, group rows: interconnect_upgrade_mw[s] <= interconnect_upgrade_max_mw[s] * campus_count[s]
     ``power_upgrade_need[s]``, group rows: interconnect_upgrade_mw[s]
         >= sum_k max(0, pue[s] * block_mw[k] - interconnect_mw[s]) * build_campus[s, k]
@@ -36,14 +37,44 @@ that part is a relaxation of separate sites when a group mixes block sizes.
 
 Full-year check (``operational_check``): the budget gets a penalised slack
 ``curtail_excess_mwh[s] >= 0`` so that a fixed plan stays feasible in any year.
+
+Parts (:class:`PowerParts`): the upgrade is a static decision, grid import and curtailment
+hourly ones; the budget and both interconnect limits are limits a user sets; the edge-only
+interconnect rows, the upgrade need and cap bind build decisions only (planning-only); the
+edge-only grid import is an hourly expression. :func:`inference_mw` is the one definition of the
+inference load, for the model's rows and for the results read from solution values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pyomo.environ as pyo
 
+from optimizer.model.parts import Family, decision, expression, row, slack
 from optimizer.model.sets import ModelData
+
+
+@dataclass(frozen=True)
+class PowerParts(Family):
+    """The power family's parts (see the module docstring)."""
+
+    name = "power"
+    interconnect_upgrade_mw: pyo.Var = decision()
+    grid_import_mw: pyo.Var = decision(hourly=True)
+    curtailed_mw: pyo.Var = decision(hourly=True)
+    curtail_excess_mwh: pyo.Var | None = slack()
+    edge_grid_import_mw: pyo.Expression = expression(hourly=True)
+    power_balance: pyo.Constraint = row(hourly=True)
+    power_curtail_cap: pyo.Constraint = row(hourly=True)
+    power_curtail_budget: pyo.Constraint = row(limit=True)
+    power_interconnect_limit: pyo.Constraint = row(hourly=True, limit=True)
+    power_edge_interconnect_limit: pyo.Constraint = row(hourly=True, limit=True, planning_only=True)
+    power_upgrade_need: pyo.Constraint = row(planning_only=True)
+    power_upgrade_cap: pyo.Constraint = row(planning_only=True)
 
 
 def zones_of_sites(d: ModelData) -> dict[str, list[str]]:
@@ -54,9 +85,12 @@ def zones_of_sites(d: ModelData) -> dict[str, list[str]]:
     return zones
 
 
-def inference_mw(m: pyo.ConcreteModel, d: ModelData, zones: list[str], s: str, t: str):
-    """Inference IT load of site s in step t (0 when it serves no metro)."""
-    return sum(d.inference_profile[z, t] * m.edge_served_mw[s, z] for z in zones)
+def inference_mw(
+    d: ModelData, edge_served_mw: Mapping[tuple[str, str], Any], zones: list[str], s: str, t: str
+) -> Any:
+    """Inference IT load of site s in step t (0 when it serves no metro), from the model's
+    ``edge_served_mw`` (an expression) or from its solution values (a number)."""
+    return sum(d.inference_profile[z, t] * edge_served_mw[s, z] for z in zones)
 
 
 def grid_import(m: pyo.ConcreteModel, s: str, t: str):
@@ -95,13 +129,13 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.edge_grid_import_mw = pyo.Expression(
         m.edge_only_sites,
         m.timesteps,
-        rule=lambda m, s, t: d.pue[s] * inference_mw(m, d, zones[s], s, t),
+        rule=lambda m, s, t: d.pue[s] * inference_mw(d, m.edge_served_mw, zones[s], s, t),
     )
 
     def balance(m, s, t):
         it_load = 0
         if s in edge:
-            it_load += inference_mw(m, d, zones[s], s, t)
+            it_load += inference_mw(d, m.edge_served_mw, zones[s], s, t)
         if s in campus:
             it_load += m.campus_mw[s] - m.curtailed_mw[s, t]
         supply = m.grid_import_mw[s, t]
@@ -130,15 +164,20 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         n = m.campus_count[s] if s in group else 1
         return d.interconnect_mw[s] * n + m.interconnect_upgrade_mw[s]
 
-    limit_index = [(s, t) for s in d.hourly_sites for t in d.timesteps]
+    m.power_interconnect_limit = pyo.Constraint(
+        m.hourly_sites,
+        m.timesteps,
+        rule=lambda m, s, t: m.grid_import_mw[s, t] <= capacity(m, s),
+    )
+    edge_index = []
     steps_of: dict[tuple[str, ...], list[str]] = {}
     for s in static:
         key = tuple(zones[s])
         if key not in steps_of:
             steps_of[key] = undominated_steps(d, zones[s])
-        limit_index.extend((s, t) for t in steps_of[key])
-    m.power_interconnect_limit = pyo.Constraint(
-        limit_index, rule=lambda m, s, t: grid_import(m, s, t) <= capacity(m, s)
+        edge_index.extend((s, t) for t in steps_of[key])
+    m.power_edge_interconnect_limit = pyo.Constraint(
+        edge_index, rule=lambda m, s, t: m.edge_grid_import_mw[s, t] <= capacity(m, s)
     )
     blocks_of = {s: [k for (g, k) in m.site_blocks if g == s] for s in group}
     m.power_upgrade_need = pyo.Constraint(

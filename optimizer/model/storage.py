@@ -15,13 +15,35 @@ Constraints
     ``storage_energy_cap[s, t]``:    soc_mwh[s, t] <= storage_energy_mwh[s]
 Optional bound ``storage_energy_mwh[s] <= count[s] * max_energy_mwh_per_site`` (a group row's
 storage is the total of its sites).
+
+Parts (:class:`StorageParts`): energy and power are static decisions, charge, discharge and state
+of charge hourly ones; all four rows are hourly.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
+from optimizer.model.parts import Family, decision, row
 from optimizer.model.sets import ModelData
+
+
+@dataclass(frozen=True)
+class StorageParts(Family):
+    """The storage family's parts (see the module docstring)."""
+
+    name = "storage"
+    storage_energy_mwh: pyo.Var = decision()
+    storage_power_mw: pyo.Var = decision()
+    charge_mw: pyo.Var = decision(hourly=True)
+    discharge_mw: pyo.Var = decision(hourly=True)
+    soc_mwh: pyo.Var = decision(hourly=True)
+    storage_soc: pyo.Constraint = row(hourly=True)
+    storage_charge_cap: pyo.Constraint = row(hourly=True)
+    storage_discharge_cap: pyo.Constraint = row(hourly=True)
+    storage_energy_cap: pyo.Constraint = row(hourly=True)
 
 
 def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:

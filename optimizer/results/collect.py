@@ -10,6 +10,12 @@ Tables (one name from Pyomo component to column):
 - ``region_timesteps``: per region and step the headroom, the import and its dual.
 
 ``summary`` holds status, objective and its terms, gap, timings, model size and totals.
+
+Every quantity is read from the model's declared parts (``BuiltModel.parts``): variables, the
+expressions the families define (campus MW, edge served MW, site costs, cost terms) and the
+rows' duals. The hourly inference load comes from ``power.inference_mw``, the definition the
+model's rows use, applied to the solved ``edge_served_mw`` (evaluating 10^5 Pyomo expressions
+one by one would take seconds).
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimizer.model import COST_TERMS, BuiltModel
-from optimizer.model.objective import SITE_COST_TERMS
+from optimizer.model import BuiltModel
+from optimizer.model.power import inference_mw, zones_of_sites
 from optimizer.results.folder import Results
 from optimizer.scenario import Scenario
 from optimizer.solve.highs import MatrixModel, SolveResult
@@ -35,13 +41,19 @@ def _values(var: pyo.Var) -> dict:
     }
 
 
-def _duals(matrix: MatrixModel, result: SolveResult, component: pyo.Constraint) -> dict:
-    """Dual of each row of ``component`` keyed by index (empty when no duals were computed)."""
+def _expression_values(expression: pyo.Expression) -> dict:
+    """Value of each index of a named expression at the loaded solution."""
+    return {k: float(pyo.value(e)) for k, e in expression.items()}
+
+
+def _duals(matrix: MatrixModel, result: SolveResult, *components: pyo.Constraint) -> dict:
+    """Dual of each row of ``components`` keyed by index (empty when no duals were computed)."""
     if result.row_dual is None:
         return {}
+    wanted = {id(c) for c in components}
     out = {}
     for row, con in enumerate(matrix.rows):
-        if con.parent_component() is component:
+        if id(con.parent_component()) in wanted:
             out[con.index()] = float(result.row_dual[row])
     return out
 
@@ -50,16 +62,10 @@ def _clean(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def collect_results(
-    built: BuiltModel,
-    matrix: MatrixModel,
-    result: SolveResult,
-    scenario: Scenario,
-    scenario_info: dict,
-) -> Results:
-    """Read the solved model (values already loaded into its variables) into tables."""
-    m, d = built.model, built.data
-    summary = {
+def _summary(
+    built: BuiltModel, matrix: MatrixModel, result: SolveResult, scenario_info: dict
+) -> dict:
+    return {
         "status": result.status,
         "highs_status": result.highs_status,
         "has_solution": result.has_solution,
@@ -72,69 +78,76 @@ def collect_results(
         "solve_seconds": result.solve_seconds,
         "dual_seconds": result.dual_seconds,
         "model_size": matrix.shape,
-        "wacc": d.wacc,
-        "capital_recovery_factor": d.crf,
+        "wacc": built.data.wacc,
+        "capital_recovery_factor": built.data.crf,
         "scenario": scenario_info,
     }
-    if not result.has_solution:
-        empty = pd.DataFrame()
-        return Results(summary, empty, empty, empty, empty, empty, empty)
 
-    breakdown = {k: float(pyo.value(m.cost_usd[k])) for k in COST_TERMS}
-    summary["objective_breakdown_usd"] = breakdown
 
-    campus_mw = {s: float(pyo.value(m.campus_mw[s])) for s in d.campus_sites}
-    modules = {s: int(round(v)) for s, v in _values(m.edge_modules).items()}
-    served = _values(m.serve_mw)
-    grid = _values(m.grid_import_mw)
-    curtailed = _values(m.curtailed_mw)
-    charge, discharge, soc = _values(m.charge_mw), _values(m.discharge_mw), _values(m.soc_mwh)
-    energy_mwh, power_mw = _values(m.storage_energy_mwh), _values(m.storage_power_mw)
-    upgrade = _values(m.interconnect_upgrade_mw)
-    site_cost = {k: float(pyo.value(e)) for k, e in m.site_cost_usd.items()}
-    ic_dual = _duals(matrix, result, m.power_interconnect_limit)
-
-    # dispatch, long form
-    index = pd.MultiIndex.from_product([d.sites, d.timesteps], names=["site", "timestep"])
-    edge_served = {s: sum(served[s, mm] for mm in d.pairs_of_site[s]) for s in d.edge_sites}
-    zone_served: dict[str, dict[str, float]] = {}
-    for (s, mm), v in served.items():
-        zone = zone_served.setdefault(s, {})
-        zone[d.metro_zone[mm]] = zone.get(d.metro_zone[mm], 0.0) + v
-    profile = {z: np.array([d.inference_profile[z, t] for t in d.timesteps]) for z in d.zones}
-    weight = np.array([d.weight_h[t] for t in d.timesteps])
-    dispatch = pd.DataFrame(index=index)
+def dispatch_table(built: BuiltModel) -> pd.DataFrame:
+    """Every site and step: power flows (MW) and state of charge (MWh), with the step weight."""
+    p, d = built.parts, built.data
+    served = _expression_values(p.demand.edge_served_mw)
+    zones = zones_of_sites(d)
+    hourly = set(d.hourly_sites)
     n_t = len(d.timesteps)
 
-    def per_site(values: dict, sites: list[str]) -> np.ndarray:
-        have = set(sites)
-        return np.array(
-            [values.get((s, t), 0.0) if s in have else 0.0 for s in d.sites for t in d.timesteps]
-        )
+    def per_step(values: dict) -> np.ndarray:
+        return np.array([values.get((s, t), 0.0) for s in d.sites for t in d.timesteps])
 
-    n_zero = np.zeros(n_t)
-    inference = np.concatenate(
-        [sum((v * profile[z] for z, v in zone_served.get(s, {}).items()), n_zero) for s in d.sites]
+    inference = np.array(
+        [
+            inference_mw(d, served, zones[s], s, t) if s in zones else 0.0
+            for s in d.sites
+            for t in d.timesteps
+        ],
+        dtype=float,
     )
-    hourly = set(d.hourly_sites)
-    pue_rep = np.repeat([d.pue[s] for s in d.sites], n_t)
-    static = np.repeat([s not in hourly for s in d.sites], n_t)
-    dispatch["grid_import_mw"] = np.where(static, pue_rep * inference, per_site(grid, d.sites))
-    campus_rep = np.repeat([campus_mw.get(s, 0.0) for s in d.sites], n_t)
-    curtail_arr = per_site(curtailed, d.campus_sites)
+    campus_mw = _expression_values(p.siting.campus_mw)
+    curtailed = per_step(_values(p.power.curtailed_mw))
+    training = np.repeat([campus_mw.get(s, 0.0) for s in d.sites], n_t) - curtailed
+    site_load = np.repeat([d.pue[s] for s in d.sites], n_t) * (inference + training)
+    without_hourly = np.repeat([s not in hourly for s in d.sites], n_t)
+    index = pd.MultiIndex.from_product([d.sites, d.timesteps], names=["site", "timestep"])
+    dispatch = pd.DataFrame(index=index)
+    # a site without hourly variables (edge only, no storage) draws its load: edge_grid_import_mw
+    grid = per_step(_values(p.power.grid_import_mw))
+    dispatch["grid_import_mw"] = np.where(without_hourly, site_load, grid)
     dispatch["inference_mw"] = inference
-    dispatch["training_mw"] = campus_rep - curtail_arr
-    dispatch["curtailed_mw"] = curtail_arr
-    dispatch["charge_mw"] = per_site(charge, d.storage_sites)
-    dispatch["discharge_mw"] = per_site(discharge, d.storage_sites)
-    dispatch["soc_mwh"] = per_site(soc, d.storage_sites)
-    dispatch["site_load_mw"] = pue_rep * (dispatch["inference_mw"] + dispatch["training_mw"])
-    dispatch["weight_h"] = np.tile(weight, len(d.sites))
-    dispatch = dispatch.reset_index()
+    dispatch["training_mw"] = training
+    dispatch["curtailed_mw"] = curtailed
+    dispatch["charge_mw"] = per_step(_values(p.storage.charge_mw))
+    dispatch["discharge_mw"] = per_step(_values(p.storage.discharge_mw))
+    dispatch["soc_mwh"] = per_step(_values(p.storage.soc_mwh))
+    dispatch["site_load_mw"] = site_load
+    dispatch["weight_h"] = np.tile([d.weight_h[t] for t in d.timesteps], len(d.sites))
+    return dispatch.reset_index()
 
-    # sites
-    by_site = dispatch.groupby("site", sort=False)
-    peak_import = by_site["grid_import_mw"].max()
+
+def sites_table(
+    built: BuiltModel,
+    matrix: MatrixModel,
+    result: SolveResult,
+    dispatch: pd.DataFrame,
+    scenario: Scenario,
+) -> pd.DataFrame:
+    """One row per candidate site: every decision, its peak import, curtailment and costs."""
+    p, d = built.parts, built.data
+    campus_mw = _expression_values(p.siting.campus_mw)
+    campuses = _expression_values(p.siting.campus_count)
+    modules = {s: int(round(v)) for s, v in _values(p.siting.edge_modules).items()}
+    edge_mw = _expression_values(p.siting.edge_mw)
+    edge_served: dict[str, float] = {}
+    for (s, _), v in _expression_values(p.demand.edge_served_mw).items():
+        edge_served[s] = edge_served.get(s, 0.0) + v
+    energy_mwh = _values(p.storage.storage_energy_mwh)
+    power_mw = _values(p.storage.storage_power_mw)
+    upgrade = _values(p.power.interconnect_upgrade_mw)
+    site_cost = _expression_values(p.objective.site_cost_usd)
+    ic_dual = _duals(
+        matrix, result, p.power.power_interconnect_limit, p.power.power_edge_interconnect_limit
+    )
+    peak_import = dispatch.groupby("site", sort=False)["grid_import_mw"].max()
     curtailed_mwh = (
         (dispatch["curtailed_mw"] * dispatch["weight_h"]).groupby(dispatch["site"]).sum()
     )
@@ -142,16 +155,16 @@ def collect_results(
     rows = []
     for s in d.sites:
         cmw = campus_mw.get(s, 0.0)
-        costs = {f"{k}_usd": site_cost.get((s, k), 0.0) for k in SITE_COST_TERMS}
+        costs = {f"{k}_usd": site_cost.get((s, k), 0.0) for k in p.objective.site_terms}
         rows.append(
             {
                 "site": s,
                 "region": d.site_region[s],
                 "count": d.count[s],
-                "campuses": int(round(pyo.value(m.campus_count[s]))) if s in campus_mw else 0,
+                "campuses": int(round(campuses.get(s, 0.0))),
                 "campus_mw": cmw,
                 "edge_modules": modules.get(s, 0),
-                "edge_mw": d.module_mw * modules.get(s, 0),
+                "edge_mw": edge_mw.get(s, 0.0),
                 "edge_served_mw": edge_served.get(s, 0.0),
                 "storage_energy_mwh": energy_mwh.get(s, 0.0),
                 "storage_power_mw": power_mw.get(s, 0.0),
@@ -179,45 +192,57 @@ def collect_results(
     coords = scenario.sites.set_index("site")[["lat", "lon"]]
     sites.insert(2, "lat", sites["site"].map(coords["lat"]))
     sites.insert(3, "lon", sites["site"].map(coords["lon"]))
+    return sites
 
-    assignments = pd.DataFrame(
+
+def assignments_table(built: BuiltModel) -> pd.DataFrame:
+    """Site, metro, MW served and round-trip latency of every pair in use."""
+    d = built.data
+    return pd.DataFrame(
         [
             {"site": s, "metro": mm, "served_mw": v, "latency_ms": d.latency_ms[s, mm]}
-            for (s, mm), v in served.items()
+            for (s, mm), v in _values(built.parts.demand.serve_mw).items()
             if v > 1e-6
         ],
         columns=["site", "metro", "served_mw", "latency_ms"],
     )
 
-    unserved = _values(m.unserved_mw)
+
+def metros_table(built: BuiltModel, scenario: Scenario, assignments: pd.DataFrame) -> pd.DataFrame:
+    """One row per metro: demand, served and unserved MW, and how many sites serve it."""
+    unserved = _values(built.parts.demand.unserved_mw)
     metros = scenario.metros[
         ["metro", "lat", "lon", "inference_demand_mw", "latency_max_ms"]
     ].copy()
     metros["unserved_mw"] = metros["metro"].map(unserved).fillna(0.0)
     metros["served_mw"] = metros["inference_demand_mw"] - metros["unserved_mw"]
     metros["serving_sites"] = metros["metro"].map(assignments.groupby("metro").size()).fillna(0)
+    return metros
 
-    # regions
-    hr_dual = _duals(matrix, result, m.headroom_limit)
-    firm = _values(m.firm_capacity_mw)
-    site_region = pd.Series(d.site_region)
+
+def region_timesteps_table(
+    built: BuiltModel, matrix: MatrixModel, result: SolveResult, dispatch: pd.DataFrame
+) -> pd.DataFrame:
+    """Per region and step: headroom, what the sites import, firm capacity and the dual."""
+    p, d = built.parts, built.data
+    hr_dual = _duals(matrix, result, p.headroom.headroom_limit)
+    firm = _values(p.headroom.firm_capacity_mw)
     region_import = (
-        dispatch.assign(region=dispatch["site"].map(site_region))
+        dispatch.assign(region=dispatch["site"].map(pd.Series(d.site_region)))
         .groupby(["region", "timestep"])["grid_import_mw"]
         .sum()
     )
-    step_rows = []
+    rows = []
     for r in d.regions:
         for t in d.timesteps:
-            available = d.headroom_share[r] * d.headroom_mw[r, t]
             dual = hr_dual.get((r, t))
-            step_rows.append(
+            rows.append(
                 {
                     "region": r,
                     "timestep": t,
                     "weight_h": d.weight_h[t],
                     "headroom_mw": d.headroom_mw[r, t],
-                    "headroom_available_mw": available,
+                    "headroom_available_mw": d.headroom_share[r] * d.headroom_mw[r, t],
                     "grid_import_mw": float(region_import.get((r, t), 0.0)),
                     "firm_capacity_mw": firm.get(r, 0.0),
                     "headroom_dual_usd_per_mw": None
@@ -225,13 +250,19 @@ def collect_results(
                     else -dual * d.headroom_share[r],
                 }
             )
-    region_timesteps = pd.DataFrame(step_rows)
+    return pd.DataFrame(rows)
+
+
+def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataFrame:
+    """Per region: peak import, headroom used and available, firm capacity, value of headroom."""
+    d = built.data
     rt = region_timesteps.assign(
         used_mwh=region_timesteps["weight_h"]
         * np.minimum(region_timesteps["grid_import_mw"], region_timesteps["headroom_available_mw"]),
         available_mwh=region_timesteps["weight_h"] * region_timesteps["headroom_available_mw"],
     )
     grouped = rt.groupby("region", sort=False)
+    firm = _values(built.parts.headroom.firm_capacity_mw)
     regions = pd.DataFrame(
         {
             "region": d.regions,
@@ -255,21 +286,51 @@ def collect_results(
             * regions["headroom_used_mwh"]
             / regions["headroom_available_mwh"].where(regions["headroom_available_mwh"] > 0)
         )
+    return regions
 
-    total_campus = sum(campus_mw.values())
-    summary["totals"] = {
-        "campus_mw": total_campus,
-        "campus_sites": int(sum(v > 0 for v in campus_mw.values())),
-        "edge_modules": int(sum(modules.values())),
-        "edge_sites": int(sum(v > 0 for v in modules.values())),
-        "edge_mw": d.module_mw * sum(modules.values()),
-        "storage_mwh": float(sum(energy_mwh.values())),
-        "storage_mw": float(sum(power_mw.values())),
-        "unserved_mw": float(sum(unserved.values())),
-        "training_curtailment_pct": 100 * float(curtailed_mwh.sum()) / (total_campus * hours)
-        if total_campus
+
+def totals(
+    built: BuiltModel, sites: pd.DataFrame, metros: pd.DataFrame, regions: pd.DataFrame
+) -> dict:
+    """The plan's totals over sites, metros and regions."""
+    campus_mw = float(sites["campus_mw"].sum())
+    hours = built.data.hours_per_year
+    return {
+        "campus_mw": campus_mw,
+        "campus_sites": int((sites["campus_mw"] > 0).sum()),
+        "edge_modules": int(sites["edge_modules"].sum()),
+        "edge_sites": int((sites["edge_modules"] > 0).sum()),
+        "edge_mw": float(sites["edge_mw"].sum()),
+        "storage_mwh": float(sites["storage_energy_mwh"].sum()),
+        "storage_mw": float(sites["storage_power_mw"].sum()),
+        "unserved_mw": float(metros["unserved_mw"].sum()),
+        "training_curtailment_pct": 100 * float(sites["curtailed_mwh"].sum()) / (campus_mw * hours)
+        if campus_mw
         else 0.0,
-        "firm_capacity_mw": float(sum(firm.values())),
-        "interconnect_upgrade_mw": float(sum(upgrade.values())),
+        "firm_capacity_mw": float(regions["firm_capacity_mw"].sum()),
+        "interconnect_upgrade_mw": float(sites["interconnect_upgrade_mw"].sum()),
     }
+
+
+def collect_results(
+    built: BuiltModel,
+    matrix: MatrixModel,
+    result: SolveResult,
+    scenario: Scenario,
+    scenario_info: dict,
+) -> Results:
+    """Read the solved model (values already loaded into its variables) into tables."""
+    summary = _summary(built, matrix, result, scenario_info)
+    if not result.has_solution:
+        empty = pd.DataFrame()
+        return Results(summary, empty, empty, empty, empty, empty, empty)
+    cost = built.parts.objective
+    summary["objective_breakdown_usd"] = {k: float(pyo.value(cost.cost_usd[k])) for k in cost.terms}
+    dispatch = dispatch_table(built)
+    sites = sites_table(built, matrix, result, dispatch, scenario)
+    assignments = assignments_table(built)
+    metros = metros_table(built, scenario, assignments)
+    region_timesteps = region_timesteps_table(built, matrix, result, dispatch)
+    regions = regions_table(built, region_timesteps)
+    summary["totals"] = totals(built, sites, metros, regions)
     return Results(summary, sites, metros, assignments, dispatch, regions, region_timesteps)

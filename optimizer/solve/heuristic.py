@@ -4,9 +4,10 @@
 2. Round it: campus blocks by largest remainder until the training target is met (each site
    row holds at most ``count`` campuses), edge modules up to the relaxed load they serve.
 3. Solve the LP with those integers fixed (a feasible plan and its exact cost). Then re-choose
-   the edge modules with a small MIP of the edge decisions alone, which prices the hourly grid
-   through the plan's headroom duals (:func:`edge_modules_mip`), and solve the fixed LP again;
-   repeat while the plan improves.
+   the edge modules with a small MIP of the edge decisions alone, built from the siting and
+   demand families' own functions, which prices the hourly grid through the plan's headroom
+   duals (:func:`edge_modules_mip`), and solve the fixed LP again; repeat while the plan
+   improves.
 
 If the plan is within the requested gap of the LP bound, it is proven good enough and branch and
 bound is not needed; otherwise it is handed to HiGHS as the MIP's starting solution.
@@ -23,7 +24,10 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.model.sets import ModelData
+from optimizer.model import BuiltModel
+from optimizer.model.demand import add_demand
+from optimizer.model.sets import ModelData, add_sets
+from optimizer.model.siting import add_edge_modules
 from optimizer.solve.highs import (
     MatrixModel,
     SolverOptions,
@@ -70,39 +74,40 @@ def relaxation(
     return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value)
 
 
-def _columns(matrix: MatrixModel, name: str) -> dict:
+def _columns(matrix: MatrixModel, component: pyo.Var) -> dict:
     return {
         var.index(): i
         for i, var in enumerate(matrix.columns)
-        if var.parent_component().name == name
+        if var.parent_component() is component
     }
 
 
-def round_campuses(matrix: MatrixModel, d: ModelData, x: np.ndarray) -> dict[tuple, int]:
+def round_campuses(matrix: MatrixModel, built: BuiltModel, x: np.ndarray) -> dict[tuple, int]:
     """Integer campus blocks from relaxed ones: floors, then the largest remainders (in MW)
     until the target is met, then the smallest block at the roomiest site if still short."""
-    cols = _columns(matrix, "build_campus")
+    d = built.data
+    cols = _columns(matrix, built.parts.siting.build_campus)
     n = {key: math.floor(x[i] + EPS) for key, i in cols.items()}
     used = {s: 0 for s in d.campus_sites}
     for (s, _), v in n.items():
         used[s] += v
-    built = sum(d.block_mw[k] * v for (_, k), v in n.items())
+    built_mw = sum(d.block_mw[k] * v for (_, k), v in n.items())
     order = sorted(cols, key=lambda key: -(x[cols[key]] - n[key]) * d.block_mw[key[1]])
     for s, k in order:
-        if built >= d.training_target_mw - EPS:
+        if built_mw >= d.training_target_mw - EPS:
             break
         if x[cols[s, k]] - n[s, k] > EPS and used[s] < d.count[s]:
             n[s, k] += 1
             used[s] += 1
-            built += d.block_mw[k]
-    while built < d.training_target_mw - EPS:
+            built_mw += d.block_mw[k]
+    while built_mw < d.training_target_mw - EPS:
         options = [(s, k) for (s, k) in cols if used[s] < d.count[s]]
         if not options:
             break
         s, k = min(options, key=lambda sk: (d.block_mw[sk[1]], -used[sk[0]]))
         n[s, k] += 1
         used[s] += 1
-        built += d.block_mw[k]
+        built_mw += d.block_mw[k]
     return n
 
 
@@ -115,7 +120,8 @@ def edge_modules_mip(
     value of the grid headroom it takes, step by step (``headroom_value[r, t]``: the marginal
     cost of one more MW drawn in region r at step t, from the duals of the plan's LP), times
     PUE; each module costs its annualized capex, delay and spur; a site's peak draw beyond its
-    connection needs an upgrade. This keeps the hourly detail out while pricing it.
+    connection needs an upgrade. This keeps the hourly detail out while pricing it. The
+    modules and the demand rows are the model's own (``add_edge_modules``, ``add_demand``).
     """
     c, crf = d.costs, d.crf
     zones = sorted({d.metro_zone[mm] for mm in d.metros})
@@ -129,33 +135,19 @@ def edge_modules_mip(
         for z in zones
     }
     m = pyo.ConcreteModel()
+    add_sets(m, d)
+    add_edge_modules(m, d)
+    add_demand(m, d)
     sites = [s for s in d.edge_sites if d.pairs_of_site[s]]
-    m.serve = pyo.Var(d.pairs, domain=pyo.NonNegativeReals)
-    m.unserved = pyo.Var(d.metros, domain=pyo.NonNegativeReals)
-    most = {s: math.floor(d.site_max_mw[s] / d.module_mw + EPS) for s in sites}
-    m.modules = pyo.Var(sites, domain=pyo.NonNegativeIntegers, bounds=lambda _, s: (0, most[s]))
     m.upgrade = pyo.Var(
         sites,
         domain=pyo.NonNegativeReals,
         bounds=lambda _, s: (0, d.interconnect_upgrade_max_mw[s]),
     )
-    m.balance = pyo.Constraint(
-        d.metros,
-        rule=lambda m, mm: (
-            sum(m.serve[s, mm] for s in d.pairs_of_metro[mm]) + m.unserved[mm]
-            == d.inference_demand_mw[mm]
-        ),
-    )
-    m.cap = pyo.Constraint(
-        sites,
-        rule=lambda m, s: (
-            sum(m.serve[s, mm] for mm in d.pairs_of_site[s]) <= d.module_mw * m.modules[s]
-        ),
-    )
     m.wire = pyo.Constraint(
         sites,
         rule=lambda m, s: (
-            d.pue[s] * sum(m.serve[s, mm] for mm in d.pairs_of_site[s])
+            d.pue[s] * sum(m.serve_mw[s, mm] for mm in d.pairs_of_site[s])
             <= d.interconnect_mw[s] + m.upgrade[s]
         ),
     )
@@ -176,12 +168,14 @@ def edge_modules_mip(
         z: d.unserved_penalty_usd_per_mwh * d.inference_energy_h(z) for z in zones
     }
     m.cost = pyo.Objective(
-        expr=sum(per_module[s] * m.modules[s] + upgrade_usd_per_mw * m.upgrade[s] for s in sites)
+        expr=sum(
+            per_module[s] * m.edge_modules[s] + upgrade_usd_per_mw * m.upgrade[s] for s in sites
+        )
         + sum(
-            d.pue[s] * energy[d.site_region[s], d.metro_zone[mm]] * m.serve[s, mm]
+            d.pue[s] * energy[d.site_region[s], d.metro_zone[mm]] * m.serve_mw[s, mm]
             for s, mm in d.pairs
         )
-        + sum(unserved_usd_per_mw[d.metro_zone[mm]] * m.unserved[mm] for mm in d.metros)
+        + sum(unserved_usd_per_mw[d.metro_zone[mm]] * m.unserved_mw[mm] for mm in d.metros)
     )
     matrix = to_matrix(m)
     # a quarter of the plan's gap, at most 30 s: the edge is part of the plan, not all of it
@@ -195,30 +189,34 @@ def edge_modules_mip(
     if not result.has_solution:
         return None
     load_values(matrix, result.x)
-    return {s: int(round(pyo.value(m.modules[s]))) for s in sites}
+    return {s: int(round(pyo.value(m.edge_modules[s]))) for s in sites}
 
 
-def _headroom_value(matrix: MatrixModel, row_dual: np.ndarray) -> dict[tuple[str, str], float]:
+def _headroom_value(
+    matrix: MatrixModel, row_dual: np.ndarray, limit: pyo.Constraint
+) -> dict[tuple[str, str], float]:
     return {
         con.index(): max(-float(row_dual[i]), 0.0)
         for i, con in enumerate(matrix.rows)
-        if con.parent_component().name == "headroom_limit"
+        if con.parent_component() is limit
     }
 
 
 def warm_start(
-    matrix: MatrixModel, d: ModelData, options: SolverOptions, max_rounds: int = 3
+    matrix: MatrixModel, built: BuiltModel, options: SolverOptions, max_rounds: int = 3
 ) -> WarmStart:
     """LP bound and a rounded, re-optimised plan (see the module docstring)."""
     started = time.perf_counter()
+    d, p = built.data, built.parts
     bound, x_lp = relaxation(matrix, options)
     if x_lp is None:
         return WarmStart(None, None, None, 0, time.perf_counter() - started)
     x = x_lp.copy()
-    for key, v in round_campuses(matrix, d, x_lp).items():
-        x[_columns(matrix, "build_campus")[key]] = v
-    module_cols = _columns(matrix, "edge_modules")
-    serve_cols = _columns(matrix, "serve_mw")
+    campus_cols = _columns(matrix, p.siting.build_campus)
+    for key, v in round_campuses(matrix, built, x_lp).items():
+        x[campus_cols[key]] = v
+    module_cols = _columns(matrix, p.siting.edge_modules)
+    serve_cols = _columns(matrix, p.demand.serve_mw)
     for s, idx in module_cols.items():  # first guess: round the relaxed modules up
         load = sum(x_lp[serve_cols[s, mm]] for mm in d.pairs_of_site[s])
         x[idx] = math.ceil(load / d.module_mw - EPS)
@@ -231,7 +229,8 @@ def warm_start(
         if best is not None and fixed.objective_usd >= best[0] * (1 - 1e-5):
             break
         best = (fixed.objective_usd, fixed.x.copy(), fixed.row_dual)
-        modules = edge_modules_mip(d, _headroom_value(matrix, fixed.row_dual), options)
+        value = _headroom_value(matrix, fixed.row_dual, p.headroom.headroom_limit)
+        modules = edge_modules_mip(d, value, options)
         if modules is None:
             break
         for s, n in modules.items():

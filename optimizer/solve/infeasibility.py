@@ -8,10 +8,12 @@ and by how much.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
 from scipy import sparse
 
 from optimizer.solve.highs import INF, MatrixModel, SolverOptions, new_highs
@@ -29,12 +31,12 @@ class Violation:
 def explain_infeasibility(
     matrix: MatrixModel,
     options: SolverOptions,
-    relaxable: tuple[str, ...],
+    relaxable: Sequence[pyo.Constraint],
     max_rows: int = 5,
 ) -> list[Violation]:
     """Re-solve with a slack (cost 1 per unit) on every row of the ``relaxable`` constraint
-    components, the limits a user sets (targets, caps, budgets), not the physics (balances,
-    state of charge), and list the rows that need one.
+    components (``ModelParts.limits()``: the limits a user sets, such as targets, caps and
+    budgets, not the physics of balances and state of charge), and list the rows that need one.
 
     The minimum total relaxation says which limits cannot all hold, where, and by how much.
     Returns the largest relaxations of each constraint component, largest first.
@@ -44,8 +46,8 @@ def explain_infeasibility(
     a = sparse.csc_array(
         (lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(n_row, n_col)
     )
-    names = set(relaxable)
-    is_limit = np.array([con.parent_component().name in names for con in matrix.rows], dtype=bool)
+    limits = {id(component) for component in relaxable}
+    is_limit = np.array([id(con.parent_component()) in limits for con in matrix.rows], dtype=bool)
     rows_up = np.flatnonzero(is_limit & (matrix.row_sense >= 0))  # may be exceeded (<=, =)
     rows_down = np.flatnonzero(is_limit & (matrix.row_sense <= 0))  # may fall short (>=, =)
     slack = sparse.hstack(

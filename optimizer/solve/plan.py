@@ -20,7 +20,7 @@ def solve_plan(
     the LP relaxation's and HiGHS'."""
     if matrix.integer_columns.size == 0:
         return solve_matrix(matrix, options)
-    ws = warm_start(matrix, built.data, options)
+    ws = warm_start(matrix, built, options)
     if ws.x is None:
         say(f"no rounded plan after {ws.seconds:.1f} s; branch and bound from scratch")
         return solve_matrix(matrix, options)
