@@ -94,13 +94,6 @@ def plot_stranded_power_duration(
     _save(fig, path)
 
 
-def _periods_of(timesteps: list[str]) -> list[str] | None:
-    """Period of each step from names like ``peak-07`` (None if the names carry none)."""
-    if timesteps and all("-" in t for t in timesteps):
-        return [t.rsplit("-", 1)[0] for t in timesteps]
-    return None
-
-
 def largest_campus(sites: pd.DataFrame) -> str | None:
     """The site with the largest campus (or, with no campus, the built site with the highest
     grid import peak); None when nothing is built."""
@@ -118,19 +111,17 @@ def plot_campus_dispatch(
     dispatch: pd.DataFrame,
     site: str,
     path: str | os.PathLike[str],
-    periods: list[str] | None = None,
+    periods: list[str],
 ) -> None:
     """Dispatch of one site over the representative days, step by step.
 
     Top: grid import and storage discharge stacked above zero, storage charge below zero, the
     site load (PUE x IT) as a line and, stacked on it in red, the training curtailed (times the
     site's PUE, so the band reaches the load the campus would have drawn). Bottom: storage
-    state of charge (MWh). ``periods`` labels each step's representative period (default:
-    from step names like ``peak-07``); period changes are marked by vertical lines.
+    state of charge (MWh). ``periods`` labels each step's representative period; period
+    changes are marked by vertical lines.
     """
     d = dispatch[dispatch["site"] == site].reset_index(drop=True)
-    steps = d["timestep"].astype(str).tolist()
-    periods = periods if periods is not None else _periods_of(steps)
     edges = list(range(len(d) + 1))
     fig, (ax, ax_soc) = plt.subplots(
         2, 1, figsize=(11, 6.5), sharex=True, height_ratios=(3, 1), layout="constrained"
