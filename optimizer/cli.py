@@ -160,6 +160,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             progress=not args.quiet,
+            data_dir=_data_dir(args),
         )
     except KeyboardInterrupt:
         print(
@@ -176,7 +177,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     failed = int((~table["has_solution"]).sum())
     out = Path(args.out)
-    print(f"wrote {out / 'runs'}/, {out / 'summary.parquet'} and {out / 'summary.csv'}")
+    print(
+        f"wrote {out / 'runs'}/, {out / 'summary.parquet'}, {out / 'summary.csv'} and "
+        f"{out / 'comparison.csv'} (.png)"
+    )
     if failed:
         print(
             f"dcsite: {failed} of {len(table)} variants have no solution (see the error column"

@@ -246,3 +246,46 @@ def plot_batch_comparison(
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     _save(fig, path)
+
+
+def plot_training_comparison(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """The variants of a batch side by side (``optimizer.batch.compare``'s table): training
+    cost per MW, campus MW per region, firm capacity and training curtailment, one bar (row)
+    per variant."""
+    names = table["variant"].astype(str).tolist()
+    y = np.arange(len(names))
+    regions = [c for c in table.columns if c.startswith("campus_mw.")]
+    fig, axes = plt.subplots(
+        1, 4, figsize=(17, 1.6 + 0.38 * len(names)), sharey=True, layout="constrained"
+    )
+    cost, campus, firm, curtail = axes
+    cost.barh(y, table["training_cost_usd_per_mw_year"] / 1e3, color="tab:blue")
+    cost.set_xlabel("k USD per MW-year")
+    cost.set_title("training cost per MW")
+    left = np.zeros(len(names))
+    colours = plt.get_cmap("tab20")
+    for i, column in enumerate(regions):
+        values = table[column].to_numpy() / 1e3
+        campus.barh(y, values, left=left, color=colours(i % 20), label=column.split(".", 1)[1])
+        left += values
+    campus.set_xlabel("GW")
+    campus.set_title("campus per region")
+    if regions:
+        campus.legend(fontsize=7, ncols=2, loc="lower right")
+    firm.barh(y, table["firm_capacity_mw"], color="tab:purple")
+    firm.set_xlabel("MW")
+    firm.set_title("firm capacity procured")
+    height = 0.4
+    curtail.barh(y - height / 2, table["training_curtailment_pct"], height,
+                 color="tab:red", label="representative days")  # fmt: skip
+    curtail.barh(y + height / 2, table["full_year_curtailment_pct"], height,
+                 color="tab:orange", label="full year")  # fmt: skip
+    curtail.set_xlabel("% of training energy")
+    curtail.set_title("training curtailment")
+    curtail.legend(fontsize=7, loc="lower right")
+    cost.set_yticks(y, names, fontsize=8)
+    cost.invert_yaxis()
+    for ax in axes:
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Variants of the batch")
+    _save(fig, path)
