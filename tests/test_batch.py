@@ -136,6 +136,7 @@ def heavy_sweep(folder: Path, base: Path) -> Path:
             },
             "solver": {"time_limit_s": 60},
             "variants": [{"name": "t400", "set": {"training.target_mw": 400}}],
+            "exports": False,  # what these tests check is the batch, not the maps
         },
     )
 
@@ -562,6 +563,7 @@ def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path,
     assert len(arrivals(gate)) == 2  # the held variant: once per batch
     table = pd.read_parquet(out / "summary.parquet")
     assert len(table) == 8 and (table["status"] == "optimal").all()
+    assert not list((out / "runs").glob("*/map.html"))  # exports: false in the sweep
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,7 +664,8 @@ def test_cluster_batch_survives_a_killed_worker(tmp_path):
     gone, so it cannot have finished before the kill."""
     from distributed import Client
 
-    path = write_sweep(tmp_path, {"base": str(TINY), "grid": {"finance.wacc_pct": [6, 7, 8, 9]}})
+    grid = {"finance.wacc_pct": [6, 7, 8, 9]}
+    path = write_sweep(tmp_path, {"base": str(TINY), "grid": grid, "exports": False})
     held = load_sweep(path).names()[0]
     gate = tmp_path / "gate"
     gate.mkdir()
