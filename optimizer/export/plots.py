@@ -260,29 +260,26 @@ def plot_training_comparison(table: pd.DataFrame, path: str | os.PathLike[str]) 
     )
     cost, campus, firm, curtail = axes
     cost.barh(y, table["training_cost_usd_per_mw_year"] / 1e3, color="tab:blue")
-    cost.set_xlabel("k USD per MW-year")
-    cost.set_title("training cost per MW")
+    cost.set_title("training cost (k USD per MW-year)")
     left = np.zeros(len(names))
     colours = plt.get_cmap("tab20")
     for i, column in enumerate(regions):
         values = table[column].to_numpy() / 1e3
         campus.barh(y, values, left=left, color=colours(i % 20), label=column.split(".", 1)[1])
         left += values
-    campus.set_xlabel("GW")
-    campus.set_title("campus per region")
+    campus.set_title("campus per region (GW)")
+    below = {"fontsize": 7, "loc": "upper center", "bbox_to_anchor": (0.5, -0.06)}
     if regions:
-        campus.legend(fontsize=7, ncols=2, loc="lower right")
+        campus.legend(ncols=min(len(regions), 6), **below)
     firm.barh(y, table["firm_capacity_mw"], color="tab:purple")
-    firm.set_xlabel("MW")
-    firm.set_title("firm capacity procured")
+    firm.set_title("firm capacity procured (MW)")
     height = 0.4
     curtail.barh(y - height / 2, table["training_curtailment_pct"], height,
                  color="tab:red", label="representative days")  # fmt: skip
     curtail.barh(y + height / 2, table["full_year_curtailment_pct"], height,
                  color="tab:orange", label="full year")  # fmt: skip
-    curtail.set_xlabel("% of training energy")
-    curtail.set_title("training curtailment")
-    curtail.legend(fontsize=7, loc="lower right")
+    curtail.set_title("training curtailment (% of its energy)")
+    curtail.legend(ncols=2, **below)
     cost.set_yticks(y, names, fontsize=8)
     cost.invert_yaxis()
     for ax in axes:
