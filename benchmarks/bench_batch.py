@@ -1,5 +1,5 @@
 """Benchmark of batch runs: speed-up of 2 local workers over 1, and the batch machinery's
-overhead per variant against a plain in-process run (load_scenario + run_scenario + save).
+overhead per variant against a plain in-process run (prepare + solve + write_run).
 
 The tiny scenario solves in about 0.15 s, less than a worker process takes to import pyomo,
 so the sweep runs on a bigger copy of it (``--days`` copies of its day and ``--copies``
@@ -62,18 +62,15 @@ def write_sweep(folder: Path, base: Path, n: int) -> Path:
 
 
 def plain_runs(sweep_path: Path, out: Path, limit: int | None = None) -> list[float]:
-    """Seconds of load_scenario + run_scenario + save per variant, in this process."""
+    """Seconds of prepare + solve + write_run per variant, in this process."""
     from optimizer.batch import load_sweep
-    from optimizer.pipeline import run_scenario, solver_options
-    from optimizer.scenario import load_scenario
+    from optimizer.pipeline import prepare, solve, write_run
 
     sweep = load_sweep(sweep_path)
     seconds = []
     for variant in sweep.variants[:limit]:
         started = time.perf_counter()
-        scenario = load_scenario(sweep.base, variant.set_args(), sweep.override_files)
-        results = run_scenario(scenario, solver_options(scenario))
-        results.save(out / variant.name)
+        write_run(solve(prepare(sweep.source_of(variant))), out / variant.name)
         seconds.append(time.perf_counter() - started)
     return seconds
 

@@ -18,9 +18,9 @@ import resource
 import time
 from pathlib import Path
 
-from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
-from optimizer.pipeline import run_us_scenario
-from optimizer.solve.highs import SolverOptions
+from optimizer.builders.us.settings import DEFAULT_SCENARIO
+from optimizer.pipeline import prepare, solve
+from optimizer.source import Source
 
 
 def main() -> None:
@@ -28,11 +28,9 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--out", default="benchmarks/results/default.json")
     args = parser.parse_args()
-    config = load_us_config(DEFAULT_SCENARIO, args.overrides)
-    s = config.solver
-    options = SolverOptions(s.time_limit_s, s.mip_rel_gap, s.threads, s.seed)
+    source = Source.of(DEFAULT_SCENARIO, args.overrides)
     started = time.perf_counter()
-    results = run_us_scenario(config, os.environ.get("DCSITE_DATA"), options, progress=print)
+    results = solve(prepare(source, os.environ.get("DCSITE_DATA"), progress=print), progress=print)
     total = time.perf_counter() - started
     summary = results.summary
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

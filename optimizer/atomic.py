@@ -9,6 +9,7 @@ being replaced): a process killed while writing (SIGKILL, power cut) leaves one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -90,10 +91,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_dir(path: str | os.PathLike[str], keep_existing: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it replaces ``path`` whole.
 
-    Leftovers of earlier writers of ``path`` that were killed are removed first."""
+    With ``keep_existing``, a ``path`` that exists by then (written meanwhile by another
+    process, with the same content) is kept and the new folder dropped. Leftovers of earlier
+    writers of ``path`` that were killed are removed first."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
@@ -101,7 +104,10 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
-        if target.exists():
+        if keep_existing:
+            with contextlib.suppress(OSError):  # there already (renamed in by another writer)
+                os.rename(tmp, target)
+        elif target.exists():
             old = target.with_name(f".{target.name}.old.{os.getpid()}")
             os.replace(target, old)
             os.replace(tmp, target)

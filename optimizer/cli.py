@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import math
 import os
 import re
@@ -126,45 +125,31 @@ def _cmd_scenario_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
-    from optimizer.export import write_run_exports
+    from optimizer.builders.us.settings import DEFAULT_SCENARIO
     from optimizer.outputs import check_output
-    from optimizer.pipeline import run_scenario, run_us_scenario, solver_options
-    from optimizer.scenario import load_scenario
-    from optimizer.solve.highs import SolverOptions
+    from optimizer.pipeline import prepare, solve, solver_options, write_run
+    from optimizer.source import Source
 
-    target = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    source = Source.of(args.scenario or DEFAULT_SCENARIO, args.overrides, args.override_files)
     chosen = {"time_limit_s": args.time_limit, "mip_rel_gap": args.gap, "threads": args.threads}
     chosen = {key: value for key, value in chosen.items() if value is not None}
     say = None if args.quiet else print
     data_dir = _data_dir(args)
-    protect = [target, data_dir, *args.override_files]
-    if target.is_file():  # a built scenario: settings file, tables from the public data
-        config = load_us_config(target, args.overrides, args.override_files)
-        out = args.out or f"runs/{config.name}"
-        check_output(out, "run", protect)
-        solver = config.solver
-        options = SolverOptions(
-            time_limit_s=solver.time_limit_s, mip_rel_gap=solver.mip_rel_gap,
-            threads=solver.threads, seed=solver.seed, log_to_console=not args.quiet,
-        )  # fmt: skip
-        options = dataclasses.replace(options, **chosen)
-        results = run_us_scenario(config, data_dir, options, progress=say,
-                                  full_year=not args.no_full_year)  # fmt: skip
-    else:
-        scenario = load_scenario(target, args.overrides, args.override_files)
-        out = args.out or f"runs/{scenario.config.name}"
-        check_output(out, "run", protect)
-        for warning in scenario.warnings:
-            print(f"warning: {warning}")
-        options = solver_options(scenario, log_to_console=not args.quiet, **chosen)
-        results = run_scenario(scenario, options, progress=say)
-    results.save(out, extras=lambda folder: write_run_exports(folder, data_dir), protect=protect)
+    protect = [source.path, data_dir, *source.override_files]
+    config = source.config()  # every settings problem (and a folder's table problems) first
+    out = args.out or f"runs/{config.name}"
+    check_output(out, "run", protect)
+    prepared = prepare(source, data_dir, full_year=not args.no_full_year, progress=say)
+    for warning in prepared.scenario.warnings:
+        print(f"warning: {warning}")
+    options = solver_options(prepared.scenario, log_to_console=not args.quiet, **chosen)
+    results = solve(prepared, options, progress=say)
+    write_run(results, out, data_dir, protect=protect)
     print(results.describe())
     print(f"wrote {out}")
     if results.summary["status"] == "infeasible":
-        print(f"dcsite: error: scenario {target} is infeasible; {results.summary['explanation']}",
-              file=sys.stderr)  # fmt: skip
+        print(f"dcsite: error: scenario {source.path} is infeasible; "
+              f"{results.summary['explanation']}", file=sys.stderr)  # fmt: skip
         return EXIT_USER_ERROR
     return 0 if results.summary["has_solution"] else 1
 
@@ -184,6 +169,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             progress=not args.quiet,
+            data_dir=_data_dir(args),
         )
     except KeyboardInterrupt:
         print(
@@ -200,7 +186,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     failed = int((~table["has_solution"]).sum())
     out = Path(args.out)
-    print(f"wrote {out / 'runs'}/, {out / 'summary.parquet'} and {out / 'summary.csv'}")
+    print(
+        f"wrote {out / 'runs'}/, {out / 'summary.parquet'}, {out / 'summary.csv'} and "
+        f"{out / 'comparison.csv'} (.png)"
+    )
     if failed:
         print(
             f"dcsite: {failed} of {len(table)} variants have no solution (see the error column"

@@ -1,17 +1,42 @@
-"""One run: scenario -> model -> HiGHS -> results, with progress messages and honest statuses."""
+"""One pipeline for every scenario: prepare a source, solve it, write its run folder.
+
+```python
+source = Source.of("data/scenarios/us-default.yaml", ["build.n_metros=15"])  # or a folder
+prepared = prepare(source, data_dir)         # the validated scenario (+ full year, tables)
+results = solve(prepared, solver_options(prepared.scenario, threads=2))
+write_run(results, "runs/us", data_dir)      # tables, summary.json, GeoJSON, map, plots
+```
+
+``dcsite run``, each variant of ``dcsite batch`` and the notebooks call these same functions,
+so every run folder has the same files. Solving is model -> HiGHS -> results, with progress
+messages and honest statuses; where the scenario has a full year, the plan is then operated
+over every hour (:mod:`optimizer.checks.fullyear`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
+import pandas as pd
+
+from optimizer.builders.us.cache import cached_build
+from optimizer.builders.us.scenario import assemble
+from optimizer.checks.fullyear import full_year_check
+from optimizer.export import write_run_exports
 from optimizer.model import BuiltModel, build_model
 from optimizer.results.collect import Results, collect_results
-from optimizer.scenario import Scenario, ScenarioConfig
+from optimizer.scenario import Scenario, load_scenario
 from optimizer.solve.highs import SolverOptions, load_values, to_matrix
 from optimizer.solve.infeasibility import describe_violations, explain_infeasibility
 from optimizer.solve.plan import solve_plan
+from optimizer.source import Source
 
 Progress = Callable[[str], None]
 
@@ -32,13 +57,58 @@ def _versions() -> dict[str, str]:
     return {pkg: version(pkg) for pkg in ("dcsite", "pyomo", "highspy")}
 
 
-def run_scenario(
-    scenario: Scenario, options: SolverOptions | None = None, progress: Progress | None = None
-) -> Results:
-    """Build, solve and read back one scenario. An infeasible scenario returns Results whose
-    summary has ``status == "infeasible"`` and an ``infeasibility`` explanation."""
+@dataclass
+class Prepared:
+    """A scenario ready to solve, and what preparing it found on the way."""
+
+    scenario: Scenario
+    full_year: Scenario | None = None
+    """the same settings and plan decisions over every hour (built scenarios)"""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """the builder's tables, written into the run folder (``time_to_power``, ...)"""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    """keys the run's summary gains: ``build`` (key, id, seconds, reused) and
+    ``left_out_metros`` of a built scenario"""
+
+
+def prepare(
+    source: Source,
+    data_dir: str | os.PathLike[str] | None = None,
+    full_year: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Read a scenario folder, or build a built scenario file's scenario from the public data
+    in ``data_dir`` (with its full year unless ``full_year`` is False). With ``cache_dir``, the
+    build is shared through that folder by every scenario with the same build key
+    (:mod:`optimizer.builders.us.cache`). Raises :class:`~optimizer.errors.InputError` for
+    anything the user can fix."""
     say = progress or (lambda _msg: None)
-    return _run(scenario, options or solver_options(scenario), say)[0]
+    started = time.perf_counter()
+    if not source.built:
+        scenario = load_scenario(source.path, source.overrides, source.override_files)
+        return Prepared(scenario, stage_seconds={"scenario load": time.perf_counter() - started})
+    config = source.config()
+    build, record = cached_build(config, data_dir, cache_dir, full_year, say)
+    if record["reused"]:
+        stages = {"shared build load": time.perf_counter() - started}
+        say(f"shared build {record['key'][:12]} reused ({stages['shared build load']:.1f} s)")
+    else:
+        stages = dict(build.stage_seconds)
+    started = time.perf_counter()
+    scenario, full = assemble(config, build, f"{source.path} built from {data_dir}", full_year)
+    stages["assemble"] = time.perf_counter() - started
+    return Prepared(
+        scenario=scenario,
+        full_year=full,
+        tables=build.tables,
+        stage_seconds=stages,
+        info={
+            "build": record,
+            "left_out_metros": build.tables["left_out_metros"]["metro"].tolist(),
+        },
+    )
 
 
 def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Results, BuiltModel]:
@@ -71,40 +141,30 @@ def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Res
     return results, built
 
 
-def run_us_scenario(
-    config: ScenarioConfig,
-    data_dir: str | None,
-    options: SolverOptions | None = None,
-    progress: Progress | None = None,
-    full_year: bool = True,
+def solve(
+    prepared: Prepared, options: SolverOptions | None = None, progress: Progress | None = None
 ) -> Results:
-    """Build the US scenario from the public data, solve it, and operate the plan over the
-    full year; the summary gains ``stages_seconds`` and ``full_year``."""
-    from optimizer.builders.us.scenario import build_us_scenario
-    from optimizer.checks.fullyear import full_year_check
-
+    """Solve a prepared scenario and read back its results; where it has a full year, operate
+    the plan over every hour (``full_year`` in the summary). The summary gains
+    ``stages_seconds`` and what preparing recorded; the results carry the builder's tables."""
     say = progress or (lambda _msg: None)
-    built_us = build_us_scenario(config, data_dir, with_full_year=full_year, progress=say)
-    scenario = built_us.scenario
-    say(
-        f"scenario: {len(scenario.sites)} sites, {len(scenario.metros)} metros, "
-        f"{len(scenario.timesteps)} steps ({len(built_us.days)} days), "
-        f"{len(scenario.latency)} admissible pairs"
-    )
+    scenario = prepared.scenario
+    say(f"scenario {scenario.summary()}")
     options = options or solver_options(scenario)
     results, reduced = _run(scenario, options, say)
-    stages = dict(built_us.stage_seconds)
+    summary = results.summary
+    stages = dict(prepared.stage_seconds)
     stages.update(
         {
-            "model build": results.summary["build_seconds"],
-            "hand-off to HiGHS": results.summary["handoff_seconds"],
-            "solve": results.summary["solve_seconds"],
+            "model build": summary["build_seconds"],
+            "hand-off to HiGHS": summary["handoff_seconds"],
+            "solve": summary["solve_seconds"],
         }
     )
-    if full_year and results.summary["has_solution"]:
+    if prepared.full_year is not None and summary["has_solution"]:
         say("full-year check: operating the plan over every hour of the year ...")
-        check = full_year_check(reduced, built_us.full_year, results.summary, options)
-        results.summary["full_year"] = check
+        check = full_year_check(reduced, prepared.full_year, summary, options)
+        summary["full_year"] = check
         stages["full-year check"] = check["seconds"]
         say(
             f"full year: dispatch cost {check['dispatch_cost_usd'] / 1e6:,.1f} M USD "
@@ -112,12 +172,30 @@ def run_us_scenario(
             f"curtailment {check['training_curtailment_pct']:.2f} %, unserved "
             f"{check['unserved_energy_mwh']:,.0f} MWh"
         )
-    results.summary["stages_seconds"] = stages
-    results.summary["left_out_metros"] = built_us.left_out_metros["metro"].tolist()
-    results.extras = {
-        "time_to_power": built_us.time_to_power,
-        "representative_days": built_us.days,
-        "campus_candidates": built_us.campus_candidates.drop(columns="geometry"),
-        "left_out_metros": built_us.left_out_metros,
-    }
+    summary["stages_seconds"] = stages
+    summary.update(prepared.info)
+    results.timesteps = scenario.timesteps
+    results.extras = dict(prepared.tables)
     return results
+
+
+def write_run(
+    results: Results,
+    out_dir: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    protect: Iterable[str | os.PathLike[str] | None] = (),
+    exports: bool = True,
+) -> Path:
+    """Write the run folder atomically (:meth:`Results.save`), with its GeoJSON layers, map and
+    plots unless ``exports`` is False; ``data_dir`` draws the map's states and BA polygons."""
+    extras = (lambda folder: write_run_exports(folder, data_dir)) if exports else None
+    return results.save(out_dir, extras=extras, protect=protect)
+
+
+def run_scenario(
+    scenario: Scenario, options: SolverOptions | None = None, progress: Progress | None = None
+) -> Results:
+    """Solve one scenario and read back its results (:func:`solve` of the scenario alone). An
+    infeasible scenario returns Results whose summary has ``status == "infeasible"`` and an
+    ``infeasibility`` explanation."""
+    return solve(Prepared(scenario), options, progress)

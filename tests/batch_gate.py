@@ -88,10 +88,10 @@ def dask_setup(worker: Any) -> None:
 
     gate, original = Path(folder), task.run_variant
 
-    def gated_run_variant(job: Any) -> dict[str, Any]:
+    def gated_run_variant(job: Any, *args: Any) -> dict[str, Any]:
         if job.name == variant:
             _arrive(gate, job.name)
             _wait_open(gate)
-        return original(job)
+        return original(job, *args)
 
     task.run_variant = gated_run_variant

@@ -136,6 +136,7 @@ def heavy_sweep(folder: Path, base: Path) -> Path:
             },
             "solver": {"time_limit_s": 60},
             "variants": [{"name": "t400", "set": {"training.target_mw": 400}}],
+            "exports": False,  # what these tests check is the batch, not the maps
         },
     )
 
@@ -168,6 +169,23 @@ def test_example_sweeps_load():
     ]
     assert named.variants[3].overrides["solver.seed"] == 2
     assert len(load_sweep(SWEEPS / "stranded-storage-budget.yaml").variants) == 8
+    us = load_sweep(SWEEPS / "us-training-target.yaml")
+    assert us.base == (ROOT / "data" / "scenarios" / "us-default.yaml").resolve()
+    assert len(us.variants) == 12 and us.exports
+    assert us.variants[-1].overrides == {
+        "training.target_mw": 20000,
+        "training.curtailment_budget_pct": 5,
+    }
+
+
+def test_sweeps_of_a_built_scenario_check_build_settings_before_running():
+    base = str(ROOT / "data" / "scenarios" / "us-default.yaml")
+    sweep = sweep_from_dict({"base": base, "grid": {"build.n_metros": [15, 20]}, "exports": False})
+    assert sweep.names() == ["n_metros=15", "n_metros=20"] and not sweep.exports
+    with pytest.raises(SweepError, match="grid.build.n_metro: unknown key build.n_metro"):
+        sweep_from_dict({"base": base, "grid": {"build.n_metro": [1]}})
+    with pytest.raises(SweepError, match="unknown BA codes .'XX'."):
+        sweep_from_dict({"base": base, "grid": {"build.bas": [["ERCO", "XX"]]}})
 
 
 def test_variants_grid_and_seeds_multiply(tmp_path):
@@ -256,7 +274,7 @@ def test_bad_sweeps_are_clear_input_errors(data, expected):
 
 
 def test_missing_base_folder_and_file(tmp_path):
-    with pytest.raises(SweepError, match="base: scenario folder not found: .*nowhere"):
+    with pytest.raises(SweepError, match="base: not found: .*nowhere .give a scenario folder"):
         load_sweep(write_sweep(tmp_path, {"base": "nowhere", "variants": [{"name": "a"}]}))
     with pytest.raises(SweepError, match="file not found"):
         load_sweep(tmp_path / "absent.yaml")
@@ -318,9 +336,8 @@ def make_job(tmp_path: Path, name: str, overrides: dict, resume=False, batch="b1
     variant = sweep.variants[0]
     return Job(
         name=name,
-        base=str(sweep.base),
+        source=sweep.source_of(variant),
         overrides=variant.overrides,
-        set_args=variant.set_args(),
         run_dir=str(tmp_path / "runs" / name),
         batch_id=batch,
         resume=resume,
@@ -475,8 +492,14 @@ def test_local_batch_records_an_infeasible_variant_and_finishes_the_others(tmp_p
         "big-and-firm", "dear-money", "reference"
     ]  # fmt: skip
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "dcsite-output.json", "runs", "summary.csv", "summary.parquet", "sweep.json"
+        "comparison.csv", "comparison.png", "dcsite-output.json", "runs", "summary.csv",
+        "summary.parquet", "sweep.json"
     ]  # fmt: skip
+    # a variant's run folder holds what dcsite run writes: tables, GeoJSON, map and plots
+    reference = {p.name for p in (out / "runs" / "reference").iterdir()}
+    assert {"timesteps.csv", "sites.geojson", "map.html", "cost_breakdown.png"} <= reference
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert comparison["variant"].tolist() == ["reference", "dear-money"]
 
 
 def batch_children(pid: int) -> list[psutil.Process]:
@@ -540,6 +563,7 @@ def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path,
     assert len(arrivals(gate)) == 2  # the held variant: once per batch
     table = pd.read_parquet(out / "summary.parquet")
     assert len(table) == 8 and (table["status"] == "optimal").all()
+    assert not list((out / "runs").glob("*/map.html"))  # exports: false in the sweep
 
 
 # --------------------------------------------------------------------------------------------
@@ -640,7 +664,8 @@ def test_cluster_batch_survives_a_killed_worker(tmp_path):
     gone, so it cannot have finished before the kill."""
     from distributed import Client
 
-    path = write_sweep(tmp_path, {"base": str(TINY), "grid": {"finance.wacc_pct": [6, 7, 8, 9]}})
+    grid = {"finance.wacc_pct": [6, 7, 8, 9]}
+    path = write_sweep(tmp_path, {"base": str(TINY), "grid": grid, "exports": False})
     held = load_sweep(path).names()[0]
     gate = tmp_path / "gate"
     gate.mkdir()

@@ -8,7 +8,7 @@ from test_model_random import EXACT, random_scenario
 
 from optimizer.checks.fullyear import full_year_check
 from optimizer.model.objective import ObjectiveParts
-from optimizer.pipeline import _run, run_us_scenario
+from optimizer.pipeline import _run, prepare, solve
 
 pytestmark = pytest.mark.solver
 
@@ -32,15 +32,16 @@ def test_same_days_reproduce_the_dispatch_cost_exactly(seed):
 
 @pytest.mark.realdata
 def test_shrunk_default_scenario_end_to_end(data_dir, tmp_path):
-    from optimizer.builders.us.scenario import DEFAULT_SCENARIO, load_us_config
-    from optimizer.export import write_run_exports
+    from optimizer.builders.us.settings import DEFAULT_SCENARIO
+    from optimizer.pipeline import write_run
     from optimizer.results import Results
+    from optimizer.source import Source
 
-    config = load_us_config(
+    source = Source.of(
         DEFAULT_SCENARIO,
         ["build.bas=[ERCO,SWPP]", "build.n_metros=15", "training.target_mw=1000"],
     )
-    results = run_us_scenario(config, str(data_dir))
+    results = solve(prepare(source, str(data_dir)))
     summary = results.summary
     assert summary["status"] == "optimal" and summary["mip_gap"] <= 0.01
     assert summary["totals"]["campus_mw"] >= 1000
@@ -54,7 +55,7 @@ def test_shrunk_default_scenario_end_to_end(data_dir, tmp_path):
         "solve", "full-year check",
     }  # fmt: skip
     out = tmp_path / "run"
-    results.save(out, extras=lambda folder: write_run_exports(folder, str(data_dir)))
+    write_run(results, out, str(data_dir))
     for name in ("time_to_power.csv", "representative_days.csv", "map.html", "sites.geojson"):
         assert (out / name).exists()
     assert Results.load(out).summary["full_year"]["hours"] == 8784

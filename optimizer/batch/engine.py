@@ -9,11 +9,17 @@ the task. The batch folder holds
 
 * ``runs/<variant>/``: one run folder per variant, written atomically by its worker;
 * ``sweep.json``: the variants and their overrides (written before anything runs);
+* ``build-cache/<build key>/``: for a built base scenario, what the variants of one build key
+  share (sites, latency, representative days, full year), built once by one task that the
+  key's variants wait for (:func:`optimizer.batch.task.build_shared`);
 * ``summary.parquet`` and ``summary.csv``: one row per variant, rebuilt from the run folders
-  at the end (also after an interruption) by :func:`optimizer.batch.collect_summary`.
+  at the end (also after an interruption) by :func:`optimizer.batch.collect_summary`;
+* ``comparison.csv`` and ``comparison.png``: the variants side by side
+  (:mod:`optimizer.batch.compare`).
 
-With a cluster the base scenario folder and the batch folder must be on a file system every
-worker sees at the same (absolute) path.
+The data directory is handed to every task, never read from a worker's environment. With a
+cluster the base scenario, the data directory and the batch folder must be on a file system
+every worker sees at the same (absolute) path.
 """
 
 from __future__ import annotations
@@ -34,10 +40,20 @@ from typing import IO, Any
 import pandas as pd
 
 from optimizer.atomic import atomic_path
+from optimizer.batch.compare import COMPARISON_FILES, write_comparison
 from optimizer.batch.sweep import Sweep, load_sweep, sweep_from_dict
 from optimizer.batch.table import MANIFEST_FILE, RUNS_DIR, TABLE_FILES, collect_summary
-from optimizer.batch.task import Job, read_summary, record, run_variant, write_failure
+from optimizer.batch.task import (
+    Job,
+    build_shared,
+    read_summary,
+    record,
+    run_variant,
+    write_failure,
+)
+from optimizer.builders.us.settings import build_key
 from optimizer.errors import InputError
+from optimizer.inputs import resolve_data_dir
 from optimizer.outputs import check_output, claim_folder
 
 TASK_RETRIES = 2
@@ -47,6 +63,7 @@ WORKER_DEATHS_ALLOWED = 2
 """Worker processes that may die under one variant before it is recorded as ``lost``."""
 CONNECT_TIMEOUT_S = 10
 LOCK_FILE = ".batch.lock"
+CACHE_DIR = "build-cache"
 
 
 def default_workers() -> int:
@@ -284,9 +301,24 @@ def _execute(client: Any, jobs: list[Job], batch_id: str, display: Progress) -> 
 
     if topic:
         client.subscribe_topic(topic, on_event)
+    shared = {}  # one build per build key, which that key's variants wait for
+    for job in jobs:
+        if job.build_key is not None and job.build_key not in shared:
+            shared[job.build_key] = client.submit(
+                build_shared,
+                job,
+                key=f"dcsite-build-{job.build_key}-{batch_id}",
+                retries=TASK_RETRIES,
+                pure=False,
+            )
     futures = {
         client.submit(
-            run_variant, job, key=f"dcsite-{job.name}-{batch_id}", retries=TASK_RETRIES, pure=False
+            run_variant,
+            job,
+            shared.get(job.build_key),
+            key=f"dcsite-{job.name}-{batch_id}",
+            retries=TASK_RETRIES,
+            pure=False,
         ): i
         for i, job in enumerate(jobs)
     }
@@ -329,6 +361,7 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Run every variant of a sweep into ``out_dir/runs/<variant>/``; the summary table.
 
@@ -342,10 +375,13 @@ def run_sweep(
         resume: skip variants whose run folder holds a complete result for the same scenario
             hash (failed runs with status error, invalid or lost are run again).
         progress: show a status line on stderr.
+        data_dir: the public data mirror, handed to every variant (needed for a built base
+            scenario; with it, maps get their base layers).
 
     Returns:
         The table of :func:`optimizer.batch.collect_summary`, one row per variant (also written
-        to ``out_dir/summary.parquet`` and ``out_dir/summary.csv``). A failed variant is a row
+        to ``out_dir/summary.parquet`` and ``out_dir/summary.csv``; the comparison of the
+        variants goes to ``comparison.csv`` and ``comparison.png``). A failed variant is a row
         with its status and error, not an exception; a bad sweep raises
         :class:`~optimizer.batch.SweepError` before anything runs.
 
@@ -358,26 +394,33 @@ def run_sweep(
         spec = sweep_from_dict(sweep)
     else:
         spec = load_sweep(sweep)
-    out = check_output(out_dir, "batch", [spec.source, spec.base, *spec.override_files])
+    sources = [spec.source_of(v) for v in spec.variants]
+    built = sources[0].built
+    if built or data_dir is not None:  # a built scenario needs it; checked before any work
+        data_dir = resolve_data_dir(data_dir).absolute()
+    out = check_output(out_dir, "batch", [spec.source, spec.base, data_dir, *spec.override_files])
     batch_id = uuid.uuid4().hex
     topic = f"dcsite-batch-{batch_id}"
     runs = out / RUNS_DIR
     jobs = [
         Job(
             name=v.name,
-            base=str(spec.base),
+            source=source,
             overrides=v.overrides,
-            set_args=v.set_args(),
             run_dir=str(runs / v.name),
             batch_id=batch_id,
-            override_files=[str(p) for p in spec.override_files],
+            data_dir=None if data_dir is None else str(data_dir),
+            cache_dir=str(out / CACHE_DIR) if built else None,
+            build_key=build_key(source.config()) if built else None,
+            exports=spec.exports,
             resume=resume,
             topic=topic,
         )
-        for v in spec.variants
+        for v, source in zip(spec.variants, sources, strict=True)
     ]
     display = Progress(len(jobs)) if progress else _Silent(len(jobs))
-    claim_folder(out, "batch", [MANIFEST_FILE, RUNS_DIR, LOCK_FILE, *TABLE_FILES])
+    files = [MANIFEST_FILE, RUNS_DIR, LOCK_FILE, CACHE_DIR, *TABLE_FILES, *COMPARISON_FILES]
+    claim_folder(out, "batch", files)
     with _exclusive(out):
         _write_manifest(out, spec, batch_id)
         _remove_leftovers(runs)
@@ -389,4 +432,6 @@ def run_sweep(
             with contextlib.suppress(Exception):
                 collect_summary(out)
             raise
-        return collect_summary(out)
+        table = collect_summary(out)
+        write_comparison(out, table)
+        return table

@@ -2,23 +2,26 @@
 
 A sweep file (YAML) holds
 
-* ``base``: the scenario folder, relative to the sweep file;
-* ``override_files`` (optional): YAML files merged over the base ``scenario.yaml`` (relative to
-  the sweep file), as ``dcsite run --override-file``;
+* ``base``: the scenario folder, or a built scenario file (``us-default.yaml``), relative to
+  the sweep file;
+* ``override_files`` (optional): YAML files merged over the base settings (relative to the
+  sweep file), as ``dcsite run --override-file``;
 * ``variants`` (optional): a list of ``{name, set: {PATH: VALUE}}``, each a named set of
-  overrides (the same dotted paths as ``dcsite run --set PATH=VALUE``);
+  overrides (the same dotted paths as ``dcsite run --set PATH=VALUE``, ``build.*`` included);
 * ``grid`` (optional): ``{PATH: [VALUE, ...]}``; every combination of values is run, named from
   its values (``wacc_pct=6,curtailment_budget_pct=0.5``);
 * ``seeds`` (optional): solver random seeds (``solver.seed``); every variant runs once per seed;
 * ``solver`` (optional): solver settings for every variant (``{time_limit_s: 60}``), which a
   variant or the grid may override;
+* ``exports`` (optional, default true): write each run's GeoJSON layers, map and plots (turn
+  them off for very large sweeps);
 * ``description`` (optional): free text.
 
 ``variants``, ``grid`` and ``seeds`` multiply: each named variant is run at each grid point and
 each seed, named ``variant,grid point,seed=N``; at least one of them must be given. The sweep is
 checked as a whole before anything runs: unknown keys, unknown override paths, values the
-scenario schema rejects, duplicate or unsafe variant names and a missing base folder are each
-a line of one :class:`SweepError`.
+scenario schema rejects, duplicate or unsafe variant names and a missing base are each a line
+of one :class:`SweepError`.
 """
 
 from __future__ import annotations
@@ -36,15 +39,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import InputError, ProblemsError
-from optimizer.scenario import (
-    SCENARIO_FILE,
-    ScenarioConfig,
-    ScenarioError,
-    apply_overrides,
-    load_scenario,
-)
-from optimizer.scenario.settings import deep_merge, read_yaml
+from optimizer.scenario import ScenarioConfig, ScenarioError, apply_overrides
+from optimizer.scenario.settings import read_yaml
 from optimizer.section import name_problem
+from optimizer.source import Source
 
 MAX_PROBLEMS_SHOWN = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
@@ -79,9 +77,12 @@ class SweepFile(_Strict):
     """Everything in a sweep file (see the module docstring)."""
 
     description: str = Field("", description="what the sweep is about")
-    base: str = Field(min_length=1, description="scenario folder, relative to the sweep file")
+    base: str = Field(
+        min_length=1,
+        description="scenario folder or built scenario file, relative to the sweep file",
+    )
     override_files: list[str] = Field(
-        default_factory=list, description="YAML files merged over the base scenario.yaml"
+        default_factory=list, description="YAML files merged over the base settings"
     )
     variants: list[VariantSpec] = Field(default_factory=list, description="named variants")
     grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
@@ -92,6 +93,9 @@ class SweepFile(_Strict):
     )
     solver: dict[str, Any] = Field(
         default_factory=dict, description="solver settings for every variant (solver.KEY)"
+    )
+    exports: bool = Field(
+        True, description="write each run's GeoJSON layers, map and plots (off: large sweeps)"
     )
 
 
@@ -109,17 +113,23 @@ class Variant:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A checked sweep: absolute base folder and override files, and every variant in order."""
+    """A checked sweep: absolute base (folder or built scenario file) and override files, and
+    every variant in order."""
 
     base: Path
     variants: list[Variant]
     override_files: list[Path] = field(default_factory=list)
     source: str = "<memory>"
     description: str = ""
+    exports: bool = True
 
     def names(self) -> list[str]:
         """Variant names in order."""
         return [v.name for v in self.variants]
+
+    def source_of(self, variant: Variant) -> Source:
+        """What ``variant`` runs: the base with the override files and its overrides."""
+        return Source.of(self.base, variant.set_args(), self.override_files)
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,8 +308,10 @@ def sweep_from_dict(
     root = Path(root)
     base = Path(os.path.abspath(root / spec.base))
     files = [Path(os.path.abspath(root / f)) for f in spec.override_files]
-    if not base.is_dir():
-        raise SweepError(source, [f"base: scenario folder not found: {base}"])
+    if not base.exists():
+        raise SweepError(
+            source, [f"base: not found: {base} (give a scenario folder or a built scenario file)"]
+        )
     if not (spec.variants or spec.grid or spec.seeds):
         raise SweepError(source, ["nothing to run: give variants, grid and/or seeds"])
 
@@ -310,13 +322,12 @@ def sweep_from_dict(
         reason = check_name(name)
         if reason:
             problems.append(f"variants: {reason}")
+    base_source = Source.of(base, (), files)
     try:
-        load_scenario(base, [], files)
+        base_source.config()
     except ScenarioError as exc:
         raise SweepError(source, [f"base scenario {base}: {p}" for p in exc.problems]) from None
-    settings = read_yaml(base / SCENARIO_FILE, str(base / SCENARIO_FILE), problems) or {}
-    for path in files:
-        settings = deep_merge(settings, read_yaml(path, str(path), problems) or {})
+    settings = base_source.settings(problems)
 
     _check_paths(spec, settings, problems)
     if problems:
@@ -340,6 +351,7 @@ def sweep_from_dict(
         override_files=files,
         source=source,
         description=spec.description,
+        exports=spec.exports,
     )
 
 

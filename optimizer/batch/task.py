@@ -1,12 +1,16 @@
-"""One variant of a sweep, as a pure function of (scenario folder, overrides) to a run folder.
+"""One variant of a sweep, as a pure function of (source, overrides) to a run folder.
 
-:func:`run_variant` runs in a worker process. It loads the scenario with the variant's
-overrides, skips the run when the folder already holds a complete result of the same scenario
-hash (on ``--resume``, or when Dask retries a task whose worker died after saving), else solves
-and writes the run folder atomically. A variant that fails (invalid scenario, infeasible, no
-solution in the time limit, an exception) still gets a run folder whose ``summary.json`` holds
-its ``status`` and ``error``; only a dead worker process escapes it, and the driver records
-that one (:func:`write_failure`).
+:func:`run_variant` runs in a worker process. It prepares the variant's scenario
+(:func:`optimizer.pipeline.prepare`), skips the run when the folder already holds a complete
+result of the same scenario hash (on ``--resume``, or when Dask retries a task whose worker died
+after saving), else solves and writes the run folder atomically as ``dcsite run`` does. A
+variant that fails (invalid scenario, infeasible, no solution in the time limit, an exception)
+still gets a run folder whose ``summary.json`` holds its ``status`` and ``error``; only a dead
+worker process escapes it, and the driver records that one (:func:`write_failure`).
+
+For a built scenario, :func:`build_shared` first builds what the variants of one build key
+share into the batch's cache folder (:mod:`optimizer.builders.us.cache`); each variant then
+reads it from there.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ import socket
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError
 from optimizer.outputs import output_dir
+from optimizer.source import Source
 
 SUMMARY_FILE = "summary.json"
 RERUN_STATUSES = frozenset({"error", "invalid", "lost"})
@@ -35,12 +40,18 @@ class Job:
     """What a worker needs to run one variant (picklable, paths absolute)."""
 
     name: str
-    base: str
+    source: Source
     overrides: dict[str, Any]
-    set_args: list[str]
     run_dir: str
     batch_id: str
-    override_files: list[str] = field(default_factory=list)
+    data_dir: str | None = None
+    """the public data mirror (built scenarios and maps)"""
+    cache_dir: str | None = None
+    """folder of shared builds (built scenarios)"""
+    build_key: str | None = None
+    """the build key of a built scenario (:func:`optimizer.builders.us.settings.build_key`)"""
+    exports: bool = True
+    """write the GeoJSON layers, map and plots into the run folder"""
     resume: bool = False
     topic: str | None = None
 
@@ -160,10 +171,30 @@ def _no_solution_reason(summary: dict[str, Any]) -> str:
     return text.removeprefix(f"{status}: ")
 
 
-def run_variant(job: Job) -> dict[str, Any]:
-    """Run one variant into ``job.run_dir`` (or skip it when already done); its record."""
-    from optimizer.pipeline import run_scenario, solver_options
-    from optimizer.scenario import load_scenario
+def _failure(exc: Exception) -> tuple[str, str, dict[str, str]]:
+    """Status, error and details of an exception in a task: ``invalid`` for what the user can
+    fix, else ``error`` with its traceback."""
+    if isinstance(exc, InputError):
+        return "invalid", str(exc), {}
+    return "error", f"{type(exc).__name__}: {exc}", {"traceback": traceback.format_exc()}
+
+
+def build_shared(job: Job) -> dict[str, Any]:
+    """Build what the variants of ``job.build_key`` share into ``job.cache_dir`` (or find it
+    there); the build's record, or its ``status`` and ``error`` when it cannot be built."""
+    from optimizer.builders.us.cache import cached_build
+
+    try:
+        return cached_build(job.source.config(), job.data_dir, job.cache_dir)[1]
+    except Exception as exc:  # recorded by every variant of the key; the batch goes on
+        status, error, details = _failure(exc)
+        return {"status": status, "error": error, **details}
+
+
+def run_variant(job: Job, shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one variant into ``job.run_dir`` (or skip it when already done); its record.
+    ``shared`` is the record of :func:`build_shared` for the variant's build key."""
+    from optimizer.pipeline import prepare, solve, solver_options, write_run
 
     started, t0 = time.time(), time.perf_counter()
     _event(job.topic, {"variant": job.name, "event": "start"})
@@ -175,12 +206,15 @@ def run_variant(job: Job) -> dict[str, Any]:
         )
         return record(summary)
 
+    if shared is not None and "error" in shared:
+        details = {k: v for k, v in shared.items() if k not in ("status", "error")}
+        return fail(shared["status"], f"shared build: {shared['error']}", **details)
     try:
-        scenario = load_scenario(job.base, job.set_args, job.override_files)
-    except InputError as exc:
-        return fail("invalid", str(exc))
+        prepared = prepare(job.source, job.data_dir, cache_dir=job.cache_dir)
     except Exception as exc:  # recorded; the batch goes on
-        return fail("error", f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        status, error, details = _failure(exc)
+        return fail(status, error, **details)
+    scenario = prepared.scenario
     digest = scenario.hash()
     previous = read_summary(job.run_dir)
     if is_complete(previous, digest) and (
@@ -190,7 +224,7 @@ def run_variant(job: Job) -> dict[str, Any]:
 
     info = {"name": scenario.config.name, "source": str(scenario.source), "hash": digest}
     try:
-        results = run_scenario(scenario, solver_options(scenario))
+        results = solve(prepared, solver_options(scenario))
     except Exception as exc:  # recorded; the batch goes on
         info["versions"] = versions()
         return fail("error", f"{type(exc).__name__}: {exc}", info, traceback=traceback.format_exc())
@@ -200,5 +234,5 @@ def run_variant(job: Job) -> dict[str, Any]:
     summary["run_id"] = uuid.uuid4().hex
     summary["error"] = None if summary.get("has_solution") else _no_solution_reason(summary)
     summary["batch"] = _batch_info(job, started, time.perf_counter() - t0)
-    results.save(job.run_dir)
+    write_run(results, job.run_dir, job.data_dir, exports=job.exports)
     return record(summary)

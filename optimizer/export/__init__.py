@@ -30,14 +30,13 @@ from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from optimizer.atomic import atomic_path
 from optimizer.errors import InputError
 from optimizer.export.geojson import LAYERS, dumps, geojson_layers
 from optimizer.export.webmap import map_html
 from optimizer.outputs import check_files_writable, record_files
-from optimizer.results.folder import read_summary
+from optimizer.results.folder import Results, read_summary
 
 PathLike = str | os.PathLike[str]
 
@@ -64,9 +63,7 @@ class _Run:
         return bool(self.summary.get("has_solution"))
 
     @cached_property
-    def results(self):  # -> Results (imported lazily: it pulls in Pyomo)
-        from optimizer.results import Results
-
+    def results(self) -> Results:
         return Results.load(self.run_dir)
 
     def _data(self, name: str, loader: Callable[[PathLike], gpd.GeoDataFrame]):
@@ -115,19 +112,11 @@ def _map(run: _Run) -> list[Path]:
     return [_write_text(run.run_dir / MAP_FILE, page)]
 
 
-def _periods(run: _Run, timesteps: list[str]) -> list[str] | None:
-    """Representative period of each step from the scenario's ``timesteps.csv`` when its folder
-    is still where the run says (None otherwise: the plot then reads periods from step names)."""
-    source = (run.summary.get("scenario") or {}).get("source")
-    path = Path(source) / "timesteps.csv" if source else None
-    if path is None or not path.is_file():
-        return None
-    try:
-        table = pd.read_csv(path, usecols=["timestep", "period"], dtype=str)
-    except (ValueError, OSError):
-        return None
+def _periods(run: _Run, timesteps: list[str]) -> list[str]:
+    """Representative period of each step, from the run folder's ``timesteps.csv``."""
+    table = run.results.timesteps
     period = dict(zip(table["timestep"], table["period"], strict=True))
-    return [period[t] for t in timesteps] if all(t in period for t in timesteps) else None
+    return [period[t] for t in timesteps]
 
 
 def _plots(run: _Run) -> list[Path]:

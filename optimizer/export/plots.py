@@ -94,13 +94,6 @@ def plot_stranded_power_duration(
     _save(fig, path)
 
 
-def _periods_of(timesteps: list[str]) -> list[str] | None:
-    """Period of each step from names like ``peak-07`` (None if the names carry none)."""
-    if timesteps and all("-" in t for t in timesteps):
-        return [t.rsplit("-", 1)[0] for t in timesteps]
-    return None
-
-
 def largest_campus(sites: pd.DataFrame) -> str | None:
     """The site with the largest campus (or, with no campus, the built site with the highest
     grid import peak); None when nothing is built."""
@@ -118,19 +111,17 @@ def plot_campus_dispatch(
     dispatch: pd.DataFrame,
     site: str,
     path: str | os.PathLike[str],
-    periods: list[str] | None = None,
+    periods: list[str],
 ) -> None:
     """Dispatch of one site over the representative days, step by step.
 
     Top: grid import and storage discharge stacked above zero, storage charge below zero, the
     site load (PUE x IT) as a line and, stacked on it in red, the training curtailed (times the
     site's PUE, so the band reaches the load the campus would have drawn). Bottom: storage
-    state of charge (MWh). ``periods`` labels each step's representative period (default:
-    from step names like ``peak-07``); period changes are marked by vertical lines.
+    state of charge (MWh). ``periods`` labels each step's representative period; period
+    changes are marked by vertical lines.
     """
     d = dispatch[dispatch["site"] == site].reset_index(drop=True)
-    steps = d["timestep"].astype(str).tolist()
-    periods = periods if periods is not None else _periods_of(steps)
     edges = list(range(len(d) + 1))
     fig, (ax, ax_soc) = plt.subplots(
         2, 1, figsize=(11, 6.5), sharex=True, height_ratios=(3, 1), layout="constrained"
@@ -254,4 +245,44 @@ def plot_batch_comparison(
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _save(fig, path)
+
+
+def plot_training_comparison(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """The variants of a batch side by side (``optimizer.batch.compare``'s table): training
+    cost per MW, campus MW per region, firm capacity and training curtailment, one bar (row)
+    per variant."""
+    names = table["variant"].astype(str).tolist()
+    y = np.arange(len(names))
+    regions = [c for c in table.columns if c.startswith("campus_mw.")]
+    fig, axes = plt.subplots(
+        1, 4, figsize=(17, 1.6 + 0.38 * len(names)), sharey=True, layout="constrained"
+    )
+    cost, campus, firm, curtail = axes
+    cost.barh(y, table["training_cost_usd_per_mw_year"] / 1e3, color="tab:blue")
+    cost.set_title("training cost (k USD per MW-year)")
+    left = np.zeros(len(names))
+    colours = plt.get_cmap("tab20")
+    for i, column in enumerate(regions):
+        values = table[column].to_numpy() / 1e3
+        campus.barh(y, values, left=left, color=colours(i % 20), label=column.split(".", 1)[1])
+        left += values
+    campus.set_title("campus per region (GW)")
+    below = {"fontsize": 7, "loc": "upper center", "bbox_to_anchor": (0.5, -0.06)}
+    if regions:
+        campus.legend(ncols=min(len(regions), 6), **below)
+    firm.barh(y, table["firm_capacity_mw"], color="tab:purple")
+    firm.set_title("firm capacity procured (MW)")
+    height = 0.4
+    curtail.barh(y - height / 2, table["training_curtailment_pct"], height,
+                 color="tab:red", label="representative days")  # fmt: skip
+    curtail.barh(y + height / 2, table["full_year_curtailment_pct"], height,
+                 color="tab:orange", label="full year")  # fmt: skip
+    curtail.set_title("training curtailment (% of its energy)")
+    curtail.legend(ncols=2, **below)
+    cost.set_yticks(y, names, fontsize=8)
+    cost.invert_yaxis()
+    for ax in axes:
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Variants of the batch")
     _save(fig, path)

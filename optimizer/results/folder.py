@@ -23,7 +23,7 @@ from optimizer.errors import InputError
 from optimizer.outputs import output_dir, read_manifest, record_files
 
 SUMMARY_FILE = "summary.json"
-TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps")
+TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps", "timesteps")
 """The CSV tables of every run folder (besides ``dispatch.parquet`` and ``summary.json``)."""
 PathLike = str | os.PathLike[str]
 _RERUN = "rerun dcsite run to write it again"
@@ -125,6 +125,9 @@ class Results:
     extras: dict[str, pd.DataFrame] = field(default_factory=dict)
     """More tables of a run (e.g. the US builder's candidates and queue figures), saved as
     ``<name>.csv``."""
+    timesteps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The scenario's time steps (``timestep, period, duration_h, weight_h``, ...), so that the
+    run folder needs nothing outside it."""
 
     def save(
         self,

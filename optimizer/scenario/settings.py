@@ -224,6 +224,24 @@ def assemble_settings(
     return _layer(raw, overrides, override_files, problems)
 
 
+def _merged(files: Sequence[Path], problems: list[str]) -> dict[str, Any]:
+    """YAML files, each deep-merged over the one before."""
+    raw: dict[str, Any] = {}
+    for path in files:
+        data = read_yaml(Path(path), str(path), problems)
+        if data is not None:
+            raw = deep_merge(raw, data)
+    return raw
+
+
+def layered_settings(
+    files: Sequence[Path], override_files: Sequence[str | Path], problems: list[str]
+) -> dict[str, Any]:
+    """Layered YAML files, then override files, not validated (what ``--set`` overrides are
+    checked against); problems are added to ``problems``."""
+    return _layer(_merged(files, problems), (), override_files, problems)[0]
+
+
 def settings_from_files(
     files: Sequence[Path], overrides: Sequence[str] = (), override_files: Sequence[str | Path] = ()
 ) -> ScenarioConfig:
@@ -231,12 +249,7 @@ def settings_from_files(
     cost file under a scenario file), then override files and ``--set``; one ScenarioError
     listing every problem."""
     problems: list[str] = []
-    raw: dict[str, Any] = {}
-    for path in files:
-        data = read_yaml(Path(path), str(path), problems)
-        if data is not None:
-            raw = deep_merge(raw, data)
-    raw, sources = _layer(raw, overrides, override_files, problems)
+    raw, sources = _layer(_merged(files, problems), overrides, override_files, problems)
     config, _ = validate_settings(raw, sources, problems)
     if problems or config is None:
         raise ScenarioError(str(files[-1]), problems or ["invalid settings"])

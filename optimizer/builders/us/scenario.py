@@ -12,9 +12,13 @@ Stages, each a pure function of the previous stage's output (so a notebook can s
 4. ``build_latency``: round-trip latency of admissible site-metro pairs over the merged backbone
    (:mod:`.latency`); metros with no edge site in reach are left out and listed;
 5. ``build_time``: peak-keeping representative days (:mod:`.timeseries`), stranded
-   headroom per BA and step, and each zone's inference profile;
-6. ``assemble``: a validated :class:`~optimizer.scenario.Scenario` (and its full-year twin for
-   the full-year check).
+   headroom per BA and step, and each zone's inference profile (and the same over the full year
+   for the full-year check).
+
+:func:`build_us` runs these stages into a :class:`UsBuild`, which depends only on the build key
+(:mod:`.settings`), so that scenarios differing elsewhere share it (:mod:`.cache`);
+:func:`assemble` makes the validated :class:`~optimizer.scenario.Scenario` (and its full-year
+twin) of a scenario's settings on it.
 
 The numbers the builder needs that are not in the public data (costs, firm capacity and energy
 prices per BA, the financing mix) come from ``data/costs/`` with their sources.
@@ -23,8 +27,8 @@ prices per BA, the financing mix) come from ``data/costs/`` with their sources.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,18 +39,12 @@ from optimizer import inputs as ds
 from optimizer.builders.us import latency as lat
 from optimizer.builders.us import sites as st
 from optimizer.builders.us import timeseries as tsr
+from optimizer.builders.us.settings import NO_BUILD
 from optimizer.errors import InputError
 from optimizer.inputs.project import PROJECT_DATA_DIR
 from optimizer.inputs.regions import ba_utc_offsets_h
-from optimizer.scenario import (
-    Scenario,
-    ScenarioConfig,
-    scenario_from_frames,
-    settings_from_files,
-)
+from optimizer.scenario import Scenario, ScenarioConfig, scenario_from_frames
 
-DEFAULT_SCENARIO = PROJECT_DATA_DIR / "scenarios" / "us-default.yaml"
-DEFAULT_COSTS = PROJECT_DATA_DIR / "costs" / "us_default_costs.yaml"
 REGION_COSTS = PROJECT_DATA_DIR / "costs" / "regions.csv"
 STATE_TIMEZONES = PROJECT_DATA_DIR / "state_timezones.csv"
 Progress = Callable[[str], None]
@@ -66,27 +64,34 @@ class UsInputs:
 
 
 @dataclass
-class UsScenario:
-    """The built scenario, its full-year twin, and what the builder decided on the way."""
+class Steps:
+    """Time steps of a built scenario and the tables on them."""
 
-    scenario: Scenario
-    full_year: Scenario | None
-    campus_candidates: gpd.GeoDataFrame
-    time_to_power: pd.DataFrame
-    days: pd.DataFrame
-    left_out_metros: pd.DataFrame
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    timesteps: pd.DataFrame
+    """``timestep, period, duration_h, weight_h``"""
+    headroom: pd.DataFrame
+    """``region, timestep, headroom_mw``"""
+    inference_profiles: pd.DataFrame
+    """``profile_zone, timestep, inference_profile``"""
 
 
-def load_us_config(
-    path: str | Path = DEFAULT_SCENARIO,
-    overrides: Sequence[str] = (),
-    override_files: Sequence[str | Path] = (),
-    costs_file: str | Path = DEFAULT_COSTS,
-) -> ScenarioConfig:
-    """The settings of a built scenario: the sourced cost file, the scenario file merged over
-    it, then override files and ``--set`` overrides; every problem reported at once."""
-    return settings_from_files([Path(costs_file), Path(path)], overrides, override_files)
+@dataclass
+class UsBuild:
+    """What the builder takes from the public data for one build key (module docstring)."""
+
+    bas: list[str]
+    sites: pd.DataFrame
+    metros: pd.DataFrame
+    latency: pd.DataFrame
+    """``site, metro, latency_ms`` of the admissible pairs"""
+    days: Steps
+    """the representative days"""
+    full_year: Steps | None
+    """every hour of the model year (None when not built)"""
+    tables: dict[str, pd.DataFrame]
+    """what the builder decided on the way, for the run folder: ``time_to_power``,
+    ``representative_days``, ``campus_candidates``, ``left_out_metros``"""
+    stage_seconds: dict[str, float]
 
 
 def load_inputs(data_dir: str | Path | None, networks: list[str] | None = None) -> UsInputs:
@@ -233,19 +238,16 @@ def build_latency(
 
 
 def build_time(
-    config: ScenarioConfig, inputs: UsInputs, bas: list[str], zones: dict[str, int], full: bool
-) -> tuple[tsr.RepresentativeDays, pd.DataFrame]:
-    """Representative days (or the full year) and each zone's inference profile on them."""
+    config: ScenarioConfig, inputs: UsInputs, bas: list[str], full: bool
+) -> tsr.RepresentativeDays:
+    """Representative days (or the full year)."""
     b = config.build
     load = inputs.load_mw[bas]
     offsets = ba_utc_offsets_h()
     record = (b.record_first_year, b.record_last_year)
-    days = (
-        tsr.full_year(load, offsets, b.year, record)
-        if full
-        else tsr.representative_days(load, offsets, b.year, b.n_typical_days, record)
-    )
-    return days, tsr.inference_profiles(days.timesteps, zones)
+    if full:
+        return tsr.full_year(load, offsets, b.year, record)
+    return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record)
 
 
 def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COSTS) -> pd.DataFrame:
@@ -264,21 +266,24 @@ def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COS
     )
 
 
-def _frames(days: tsr.RepresentativeDays, profiles: pd.DataFrame, bas: list[str]):
-    timesteps = days.timesteps[["timestep", "period", "duration_h", "weight_h"]]
-    headroom = days.headroom[days.headroom["region"].isin(bas)]
-    return timesteps, headroom, profiles
+def _steps(days: tsr.RepresentativeDays, zones: dict[str, int]) -> Steps:
+    return Steps(
+        timesteps=days.timesteps[["timestep", "period", "duration_h", "weight_h"]],
+        headroom=days.headroom,
+        inference_profiles=tsr.inference_profiles(days.timesteps, zones),
+    )
 
 
-def build_us_scenario(
+def build_us(
     config: ScenarioConfig,
     data_dir: str | Path | None,
     with_full_year: bool = True,
     progress: Progress | None = None,
-) -> UsScenario:
-    """Build the US scenario of ``config`` (which needs a ``build`` section) from the data."""
+) -> UsBuild:
+    """Build what the scenario of ``config`` (which needs a ``build`` section) takes from the
+    public data: everything that depends on its build key only (:mod:`.settings`)."""
     if config.build is None:
-        raise InputError("the US scenario builder needs a build: section in the scenario")
+        raise InputError(NO_BUILD)
     say = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
 
@@ -300,25 +305,49 @@ def build_us_scenario(
     metros = build_metros(config, inputs)
     metros, pairs, left_out = stage("latency", build_latency, config, inputs, sites, metros)
     zones = {z: int(z.removeprefix("UTC")) for z in metros["profile_zone"].unique()}
-    days, profiles = stage("time reduction", build_time, config, inputs, bas, zones, False)
-    regions = region_table(config, bas)
-    timesteps, headroom, profiles = _frames(days, profiles, bas)
-    common = {"sites": sites, "metros": metros, "regions": regions, "latency": pairs[
-        ["site", "metro", "latency_ms"]]}  # fmt: skip
-    started = time.perf_counter()
-    scenario = scenario_from_frames(
-        config, timesteps=timesteps, headroom=headroom, inference_profiles=profiles,
-        source=f"us-default built from {data_dir}", **common,
-    )  # fmt: skip
-    seconds["assemble"] = time.perf_counter() - started
-    full = None
-    if with_full_year:
-        full_days, full_profiles = stage(
-            "full-year series", build_time, config, inputs, bas, zones, True
+    days = stage("time reduction", build_time, config, inputs, bas, False)
+    full = (
+        stage("full-year series", build_time, config, inputs, bas, True) if with_full_year else None
+    )
+    return UsBuild(
+        bas=bas,
+        sites=sites,
+        metros=metros,
+        latency=pairs[["site", "metro", "latency_ms"]],
+        days=_steps(days, zones),
+        full_year=None if full is None else _steps(full, zones),
+        tables={
+            "time_to_power": ttp,
+            "representative_days": days.days,
+            "campus_candidates": pd.DataFrame(candidates.drop(columns="geometry")),
+            "left_out_metros": left_out,
+        },
+        stage_seconds=seconds,
+    )
+
+
+def assemble(
+    config: ScenarioConfig, build: UsBuild, source: str, full_year: bool = True
+) -> tuple[Scenario, Scenario | None]:
+    """The validated scenario of ``config`` on ``build`` (built for its build key), and its
+    full-year twin when ``full_year`` and the build has the full year."""
+    regions = region_table(config, build.bas)
+
+    def scenario(steps: Steps, label: str) -> Scenario:
+        return scenario_from_frames(
+            config,
+            sites=build.sites,
+            metros=build.metros,
+            regions=regions,
+            latency=build.latency,
+            timesteps=steps.timesteps,
+            headroom=steps.headroom,
+            inference_profiles=steps.inference_profiles,
+            source=label,
         )
-        f_steps, f_headroom, f_profiles = _frames(full_days, full_profiles, bas)
-        full = scenario_from_frames(
-            config, timesteps=f_steps, headroom=f_headroom, inference_profiles=f_profiles,
-            source=f"us-default full year {config.build.year}", **common,
-        )  # fmt: skip
-    return UsScenario(scenario, full, candidates, ttp, days.days, left_out, seconds)
+
+    full = build.full_year if full_year else None
+    return (
+        scenario(build.days, source),
+        None if full is None else scenario(full, f"{source}, full year {config.build.year}"),
+    )
