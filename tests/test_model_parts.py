@@ -74,10 +74,12 @@ def test_declarations_hold_on_random_models(seed):
 
 @pytest.mark.realdata
 def test_every_declared_part_is_on_the_us_model(data_dir):
-    from optimizer.builders.us.scenario import DEFAULT_SCENARIO, build_us_scenario, load_us_config
+    from optimizer.builders.us.settings import DEFAULT_SCENARIO
+    from optimizer.pipeline import prepare
+    from optimizer.source import Source
 
-    config = load_us_config(DEFAULT_SCENARIO, ["build.bas=[ERCO,SWPP]", "build.n_metros=15"])
-    scenario = build_us_scenario(config, str(data_dir), with_full_year=False).scenario
+    source = Source.of(DEFAULT_SCENARIO, ["build.bas=[ERCO,SWPP]", "build.n_metros=15"])
+    scenario = prepare(source, data_dir, full_year=False).scenario
     _check_declarations(build_model(scenario))
 
 
