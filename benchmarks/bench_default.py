@@ -39,7 +39,7 @@ def main() -> None:
         "total_seconds": total,
         "peak_memory_gib": peak_gib,
         "status": summary["status"],
-        "mip_gap": summary["mip_gap"],
+        "mip_gap_pct": summary["mip_gap_pct"],
         "objective_usd": summary["objective_usd"],
         "best_bound_usd": summary["best_bound_usd"],
         "model_size": summary["model_size"],
@@ -53,7 +53,7 @@ def main() -> None:
         print(f"{stage:<22}{seconds:>10.1f}")
     print(f"{'total':<22}{total:>10.1f}")
     print(f"peak memory {peak_gib:.2f} GiB; status {summary['status']}, gap "
-          f"{100 * (summary['mip_gap'] or 0):.2f} %; size {summary['model_size']}")  # fmt: skip
+          f"{summary['mip_gap_pct'] or 0:.2f} %; size {summary['model_size']}")  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

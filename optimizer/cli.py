@@ -131,7 +131,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from optimizer.source import Source
 
     source = Source.of(args.scenario or DEFAULT_SCENARIO, args.overrides, args.override_files)
-    chosen = {"time_limit_s": args.time_limit, "mip_rel_gap": args.gap, "threads": args.threads}
+    chosen = {"time_limit_s": args.time_limit, "mip_gap_pct": args.gap_pct, "threads": args.threads}
     chosen = {key: value for key, value in chosen.items() if value is not None}
     say = None if args.quiet else print
     data_dir = _data_dir(args)
@@ -178,9 +178,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    shown = table[["variant", "status", "objective_usd", "mip_gap", "wall_seconds"]].copy()
+    shown = table[["variant", "status", "objective_usd", "mip_gap_pct", "wall_seconds"]].copy()
     shown["objective_usd"] = (shown["objective_usd"] / 1e6).round(2)
-    shown["mip_gap"] = (100 * shown["mip_gap"]).round(3)
+    shown["mip_gap_pct"] = shown["mip_gap_pct"].round(3)
     shown["wall_seconds"] = shown["wall_seconds"].round(2)
     shown.columns = ["variant", "status", "cost M USD/yr", "gap %", "seconds"]
     print(shown.to_string(index=False))
@@ -213,10 +213,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``dcsite run: error: argument --gap: ...``, exit 2."""
+    """argparse with one-line errors: ``dcsite run: error: argument --gap-pct: ...``, exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        # "argument --gap: 5: must be ..." (our option types) reads "--gap 5: must be ..."
+        # "argument --gap-pct: 500: must be ..." (our option types) reads "--gap-pct 500: must ..."
         message = re.sub(r"^argument ([^:/ ]+)(?:/\S+)?: (?=\S+: )", r"\1 ", message)
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -238,12 +238,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _gap(text: str) -> float:
+def _gap_pct(text: str) -> float:
     value = _number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text}: must be a fraction from 0 up to 1 (0.01 is a 1 % gap)"
-        )
+    if not 0 <= value < 100:
+        raise argparse.ArgumentTypeError(f"{text}: must be a percentage from 0 up to 100, e.g. 1")
     return value
 
 
@@ -346,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--time-limit", type=_seconds, default=None, help="solver time limit in s")
     run.add_argument(
-        "--gap", type=_gap, default=None, help="relative MIP gap as a fraction, e.g. 0.01 (1 %%)"
+        "--gap-pct", type=_gap_pct, default=None, help="relative MIP gap in %%, e.g. 1 (0 to 100)"
     )
     run.add_argument("--threads", type=_threads, default=None, help="HiGHS threads (1 to cores)")
     run.add_argument("--quiet", action="store_true", help="no HiGHS log, only the summary")

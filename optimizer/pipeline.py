@@ -46,7 +46,7 @@ def solver_options(scenario: Scenario, **overrides) -> SolverOptions:
     cfg = scenario.config.solver
     options = SolverOptions(
         time_limit_s=cfg.time_limit_s,
-        mip_rel_gap=cfg.mip_rel_gap,
+        mip_gap_pct=cfg.mip_gap_pct,
         threads=cfg.threads,
         seed=cfg.seed,
     )
@@ -121,7 +121,7 @@ def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Res
         f" {size['variables']:,} variables ({size['integer_variables']:,} integer),"
         f" {size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
-    say(f"solving (time limit {options.time_limit_s:g} s, gap {100 * options.mip_rel_gap:g} %) ...")
+    say(f"solving (time limit {options.time_limit_s:g} s, gap {options.mip_gap_pct:g} %) ...")
     result = solve_plan(built, matrix, options, say)
     say(f"{result.status} after {result.solve_seconds:.2f} s ({result.highs_status})")
     info = {

@@ -1,7 +1,8 @@
 """Small scenarios written in Python for model tests (hand-solved and random instances).
 
 Defaults make the arithmetic easy: cost of capital 0 and lifetimes of 1 year (every capital
-recovery factor is 1), PUE 1, no delay, one region with ample headroom and costly firm capacity.
+recovery factor is 1), PUE 1, no delay, one region with ample stranded power and costly firm
+capacity.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ BASE_CONFIG = {
         "storage_lifetime_years": 1,
         "interconnect_lifetime_years": 1,
     },
-    "storage": {"charge_efficiency": 1.0, "discharge_efficiency": 1.0},
-    "solver": {"time_limit_s": 60, "mip_rel_gap": 0.0, "threads": 1},
+    "storage": {"charge_efficiency_pct": 100.0, "discharge_efficiency_pct": 100.0},
+    "solver": {"time_limit_s": 60, "mip_gap_pct": 0.0, "threads": 1},
 }
 
 
@@ -76,21 +77,21 @@ def make_scenario(
     sites: list[dict],
     metros: list[dict] | None = None,
     steps: list[dict] | None = None,
-    headroom: dict | None = None,
+    stranded: dict | None = None,
     prices: dict | None = None,
     latency: list[dict] | None = None,
     regions: list[dict] | None = None,
     **config,
 ) -> Scenario:
-    """Build a scenario from rows; ``headroom``/``prices`` map (region, timestep) to a value."""
+    """Build a scenario from rows; ``stranded``/``prices`` map (region, timestep) to a value."""
     steps = steps or [{"timestep": "t1", "period": "p1", "duration_h": 1.0, "weight_h": 8760.0}]
     region_names = sorted({s["region"] for s in sites})
     regions = regions or [{"region": r} for r in region_names]
     metros = metros or [{"metro": "m0", "lat": 40.0, "lon": -90.0, "inference_demand_mw": 0.0}]
     timesteps = [s["timestep"] for s in steps]
-    headroom = headroom or {}
-    headroom_rows = [
-        {"region": r["region"], "timestep": t, "headroom_mw": headroom.get((r["region"], t), 1e5)}
+    stranded = stranded or {}
+    stranded_rows = [
+        {"region": r["region"], "timestep": t, "stranded_mw": stranded.get((r["region"], t), 1e5)}
         for r in regions
         for t in timesteps
     ]
@@ -113,7 +114,7 @@ def make_scenario(
         metros=pd.DataFrame(metros),
         regions=pd.DataFrame(regions),
         timesteps=pd.DataFrame(steps),
-        headroom=pd.DataFrame(headroom_rows),
+        stranded=pd.DataFrame(stranded_rows),
         prices=price_frame,
         latency=None if latency is None else pd.DataFrame(latency),
     )

@@ -154,7 +154,7 @@ def test_example_sweeps_load():
     assert names[0] == "wacc_pct=6,curtailment_budget_pct=0.5" and len(set(names)) == 8
     assert grid.variants[0].overrides == {
         "solver.time_limit_s": 60,
-        "solver.mip_rel_gap": 0.001,
+        "solver.mip_gap_pct": 0.1,
         "finance.wacc_pct": 6,
         "training.curtailment_budget_pct": 0.5,
     }
@@ -215,10 +215,10 @@ def test_grid_names_use_the_full_path_when_last_parts_collide():
     sweep = sweep_from_dict(
         {
             "base": str(TINY),
-            "grid": {"finance.tenants.0.share": [0.7], "finance.tenants.1.share": [0.3]},
+            "grid": {"finance.tenants.0.share_pct": [70], "finance.tenants.1.share_pct": [30]},
         }
     )
-    assert sweep.names() == ["finance.tenants.0.share=0.7,finance.tenants.1.share=0.3"]
+    assert sweep.names() == ["finance.tenants.0.share_pct=70,finance.tenants.1.share_pct=30"]
 
 
 @pytest.mark.parametrize(
@@ -259,7 +259,7 @@ def test_variant_names_must_be_filesystem_safe(name, ok):
          ["solver.seed is also set"]),
         ({"variants": [{"name": "a", "set": {"finance.wacc_pct": 1}}],
           "grid": {"finance.wacc_pct": [2]}}, ["variant 'a' sets finance.wacc_pct"]),
-        ({"variants": [{"name": "a", "set": {"finance.tenants.5.share": 1}}]},
+        ({"variants": [{"name": "a", "set": {"finance.tenants.5.share_pct": 100}}]},
          ["finance.tenants has no item 5"]),
     ],
 )  # fmt: skip
@@ -402,8 +402,8 @@ def test_collect_summary_one_row_per_variant(tmp_path):
     assert table.columns[:4].tolist() == [
         "variant", "finance.wacc_pct", "training.target_mw", "training.curtailment_budget_pct"
     ]  # fmt: skip
-    for column in ("objective_usd", "mip_gap", "campus_capex_usd", "energy_usd", "campus_mw",
-                   "storage_mwh", "build_seconds", "solve_seconds", "wall_seconds", "error",
+    for column in ("objective_usd", "mip_gap_pct", "campus_capex_usd", "energy_usd", "campus_mw",
+                   "storage_energy_mwh", "build_seconds", "solve_seconds", "wall_seconds", "error",
                    "scenario_hash"):  # fmt: skip
         assert column in table.columns
     a = table.iloc[0]

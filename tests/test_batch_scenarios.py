@@ -1,7 +1,7 @@
 """Larger scenarios for batch tests and the batch benchmark, grown from an example folder.
 
 :func:`scaled_scenario` copies a scenario folder and multiplies its representative day and its
-candidate sites (with jittered coordinates, headroom and wires), keeping every other column as
+candidate sites (with jittered coordinates, stranded power and wires), keeping every other column as
 it is, so the copy follows whatever format the example folder has. A few such copies give
 variants that take seconds to solve instead of a fraction of one.
 """
@@ -26,7 +26,7 @@ def scaled_scenario(
     src: str | Path, dst: str | Path, days: int = 4, site_copies: int = 3, seed: int = 0
 ) -> Path:
     """Copy scenario folder ``src`` to ``dst`` with ``days`` copies of its timesteps (weights
-    divided among them; headroom and inference profile jittered) and ``site_copies`` copies of
+    divided among them; stranded power and inference profile jittered) and ``site_copies`` copies of
     its sites (coordinates, interconnection and size jittered)."""
     src, dst = Path(src), Path(dst)
     shutil.copytree(src, dst)
@@ -54,8 +54,8 @@ def scaled_scenario(
             for d in range(days):
                 part = frame.copy()
                 part["timestep"] = [f"d{d}{t}" for t in frame["timestep"]]
-                if "headroom_mw" in part:
-                    part["headroom_mw"] = _jitter(frame["headroom_mw"], rng, 0.7, 1.3, "{:.1f}")
+                if "stranded_mw" in part:
+                    part["stranded_mw"] = _jitter(frame["stranded_mw"], rng, 0.7, 1.3, "{:.1f}")
                 parts.append(part)
             frame = pd.concat(parts)
         if table.name == "sites.csv":

@@ -29,9 +29,9 @@ def test_run_writes_every_output(name, tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left behind
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal"
-    assert summary["mip_gap"] <= 0.01
-    for key in ("campus_mw", "edge_modules", "storage_mwh", "storage_mw", "unserved_mw",
-                "training_curtailment_pct", "firm_capacity_mw"):  # fmt: skip
+    assert summary["mip_gap_pct"] <= 1
+    for key in ("campus_mw", "edge_modules", "storage_energy_mwh", "storage_power_mw",
+                "unserved_mw", "training_curtailment_pct", "firm_capacity_mw"):  # fmt: skip
         assert key in summary["totals"]
     assert sum(summary["objective_breakdown_usd"].values()) == pytest.approx(
         summary["objective_usd"]
@@ -61,7 +61,7 @@ def test_stranded_storage_plan_is_the_one_its_readme_explains(tmp_path):
     argv = ["run", str(SCENARIOS / "stranded-storage"), "--out", str(out2), "--quiet",
             "--set", "training.curtailment_budget_pct=1.4"]  # fmt: skip
     assert main(argv) == 0
-    assert json.loads((out2 / "summary.json").read_text())["totals"]["storage_mw"] < 1.0
+    assert json.loads((out2 / "summary.json").read_text())["totals"]["storage_power_mw"] < 1.0
 
 
 def test_infeasible_run_writes_summary_and_exits_2(tmp_path, capsys):

@@ -309,13 +309,13 @@ def test_largest_campus_and_batch_comparison(tmp_path):
 def test_status_text_says_optimal_only_when_proven():
     from optimizer.results.folder import status_text
 
-    def summary(status, gap, has_solution=True):
-        return {"status": status, "mip_gap": gap, "has_solution": has_solution}
+    def summary(status, gap_pct, has_solution=True):
+        return {"status": status, "mip_gap_pct": gap_pct, "has_solution": has_solution}
 
     assert status_text(summary("optimal", 0.0)) == "optimal"
     assert status_text(summary("optimal", None)) == "optimal"  # an LP: no gap
-    assert status_text(summary("optimal", 0.0045)) == "within 0.45 % of optimal (proven bound)"
-    assert status_text(summary("time_limit", 0.031)) == (
+    assert status_text(summary("optimal", 0.45)) == "within 0.45 % of optimal (proven bound)"
+    assert status_text(summary("time_limit", 3.1)) == (
         "time_limit: within 3.10 % of optimal (proven bound)"
     )
     assert status_text(summary("infeasible", None, False)) == "infeasible"

@@ -27,7 +27,7 @@ from optimizer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "data" / "scenarios" / "tiny"
-TABLES = ("sites", "metros", "regions", "timesteps", "headroom")
+TABLES = ("sites", "metros", "regions", "timesteps", "stranded")
 RUN_TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps")
 
 FUZZ = settings(

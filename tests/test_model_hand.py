@@ -43,10 +43,10 @@ def test_storage_arbitrage_at_one_site():
     assert row["interconnect_dual_usd_per_mw_year"] == pytest.approx(194_200)
 
 
-def test_headroom_binding_training_curtails_exactly_its_budget():
-    # 100 MW campus, budget 1 % = 8,760 MWh. Step t2 (175.2 h, 2 % of the year) has no headroom:
-    # curtailing all of it would be 17,520 MWh, twice the budget, so firm capacity x must cover
-    # (100 - x) * 175.2 <= 8,760 -> x >= 50. Another firm MW (100,000 USD) would save only
+def test_stranded_limit_binding_training_curtails_exactly_its_budget():
+    # 100 MW campus, budget 1 % = 8,760 MWh. Step t2 (175.2 h, 2 % of the year) has no stranded
+    # power: curtailing all of it would be 17,520 MWh, twice the budget, so firm capacity x must
+    # cover (100 - x) * 175.2 <= 8,760 -> x >= 50. Another firm MW (100,000 USD) would save only
     # 175.2 MWh * 150 = 26,280 USD of curtailment, so x = 50 and the budget binds exactly.
     steps = [
         {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 8584.8},
@@ -55,7 +55,7 @@ def test_headroom_binding_training_curtails_exactly_its_budget():
     scenario = make_scenario(
         [site("s1")],
         steps=steps,
-        headroom={("r1", "t1"): 1000.0, ("r1", "t2"): 0.0},
+        stranded={("r1", "t1"): 1000.0, ("r1", "t2"): 0.0},
         training={"target_mw": 100.0, "curtailment_budget_pct": 1.0},
         costs={"firm_capacity_usd_per_mw_year": 100_000.0},
     )
@@ -66,9 +66,9 @@ def test_headroom_binding_training_curtails_exactly_its_budget():
     assert res.summary["totals"]["training_curtailment_pct"] == pytest.approx(1.0)
     assert res.sites.iloc[0]["curtailed_mwh"] == pytest.approx(8760.0)
     steps_out = res.region_timesteps.set_index("timestep")
-    # one more MW of headroom in t2 replaces one MW of firm capacity
-    assert steps_out.loc["t2", "headroom_dual_usd_per_mw"] == pytest.approx(100_000)
-    assert steps_out.loc["t1", "headroom_dual_usd_per_mw"] == pytest.approx(0.0, abs=1e-6)
+    # one more MW of stranded power in t2 replaces one MW of firm capacity
+    assert steps_out.loc["t2", "stranded_dual_usd_per_mw"] == pytest.approx(100_000)
+    assert steps_out.loc["t1", "stranded_dual_usd_per_mw"] == pytest.approx(0.0, abs=1e-6)
 
 
 def _latency_case(limit_ms: float):

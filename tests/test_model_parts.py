@@ -57,7 +57,7 @@ def _check_declarations(built) -> None:
         "power_curtail_budget",
         "power_interconnect_limit",
         "power_edge_interconnect_limit",
-        "headroom_limit",
+        "stranded_limit",
     }
 
 

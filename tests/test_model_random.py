@@ -15,7 +15,7 @@ from optimizer.pipeline import run_scenario
 from optimizer.solve.highs import SolverOptions, solve_fixed, solve_matrix, to_matrix
 
 pytestmark = pytest.mark.solver
-EXACT = SolverOptions(time_limit_s=60, mip_rel_gap=0.0)
+EXACT = SolverOptions(time_limit_s=60, mip_gap_pct=0.0)
 TOL = 1e-6
 
 
@@ -54,24 +54,24 @@ def random_scenario(seed: int):
          "weight_h": 8760 / 4, "inference_profile": float(rng.uniform(0.5, 1.0))}
         for k in range(4)
     ]  # fmt: skip
-    headroom = {(r, s["timestep"]): float(rng.uniform(0, 40)) for r in regions for s in steps}
+    stranded = {(r, s["timestep"]): float(rng.uniform(0, 40)) for r in regions for s in steps}
     prices = {(r, s["timestep"]): float(rng.uniform(10, 120)) for r in regions for s in steps}
     return make_scenario(
         sites,
         metros=metros,
         steps=steps,
-        headroom=headroom,
+        stranded=stranded,
         prices=prices,
         latency=latency,
         regions=[{"region": r, "firm_capacity_usd_per_mw_year": float(rng.uniform(5e4, 3e5)),
-                  "headroom_share": float(rng.uniform(0.5, 1))} for r in regions],
+                  "stranded_share_pct": float(rng.uniform(50, 100))} for r in regions],
         training={"target_mw": float(rng.choice([0, 5, 10, 15])), "campus_blocks_mw": [5.0, 10.0],
                   "curtailment_budget_pct": float(rng.choice([0, 1, 10])),
                   "curtailment_cost_usd_per_mwh": float(rng.uniform(0, 300))},
         costs={"firm_capacity_usd_per_mw_year": 1e5, "delay_cost_usd_per_mw_year": 1e4},
         finance={"wacc_pct": 7.0, "campus_lifetime_years": 20, "edge_lifetime_years": 10,
                  "storage_lifetime_years": 15, "interconnect_lifetime_years": 40},
-        storage={"charge_efficiency": 0.92, "discharge_efficiency": 0.95},
+        storage={"charge_efficiency_pct": 92, "discharge_efficiency_pct": 95},
         inference={"module_mw": 5.0, "unserved_penalty_usd_per_mwh": 2000.0},
     )  # fmt: skip
 
@@ -136,15 +136,16 @@ def test_invariants_hold_on_every_solution(seed):
     assert served.reindex(demand.index, fill_value=0).sum() + unserved == pytest.approx(
         demand.sum()
     )
-    # headroom per region and step
+    # stranded power per region and step
     rt = res.region_timesteps
     assert (
-        rt["grid_import_mw"] <= rt["headroom_available_mw"] + rt["firm_capacity_mw"] + TOL
+        rt["grid_import_mw"] <= rt["stranded_available_mw"] + rt["firm_capacity_mw"] + TOL
     ).all()
     # storage bounds and state of charge recurrence, cyclic in each period
     storage = res.sites.set_index("site")
     d = d.merge(scenario.timesteps[["timestep", "period", "duration_h"]], on="timestep")
-    eta_c, eta_d = cfg.storage.charge_efficiency, cfg.storage.discharge_efficiency
+    eta_c = cfg.storage.charge_efficiency_pct / 100
+    eta_d = cfg.storage.discharge_efficiency_pct / 100
     for (s, _), g in d.groupby(["site", "period"], sort=False):
         assert (g["soc_mwh"] <= storage.loc[s, "storage_energy_mwh"] + TOL).all()
         assert (g["charge_mw"] <= storage.loc[s, "storage_power_mw"] + TOL).all()

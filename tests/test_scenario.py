@@ -79,7 +79,7 @@ def test_example_scenarios_load_and_check_clean(name):
     assert scenario.warnings == []
     assert (folder / "README.md").read_text().count("llustrative") >= 1
     n_pairs = len(scenario.regions) * len(scenario.timesteps)
-    assert len(scenario.headroom) == len(scenario.prices) == n_pairs
+    assert len(scenario.stranded) == len(scenario.prices) == n_pairs
     assert scenario.prices["price_usd_per_mwh"].notna().all()
 
 
@@ -101,7 +101,7 @@ def test_tiny_tables_are_tidy_with_defaults_filled():
     limits = dict(zip(s.metros["metro"], s.metros["latency_max_ms"], strict=True))
     assert limits == {"phoenix": 10.0, "dallas": 10.0, "atlanta": 10.0, "charlotte": 8.0}
     assert s.timesteps["timestep"].tolist() == [f"h{h:02d}" for h in range(24)]
-    assert list(s.headroom.columns) == ["region", "timestep", "headroom_mw"]
+    assert list(s.stranded.columns) == ["region", "timestep", "stranded_mw"]
     assert list(s.prices.columns) == ["region", "timestep", "price_usd_per_mwh"]
     # no prices.csv: every step gets the region's flat price
     flat = dict(zip(s.regions["region"], s.regions["energy_price_usd_per_mwh"], strict=True))
@@ -116,7 +116,7 @@ def test_optional_columns_missing_take_defaults_from_config(tiny):
         "metro,lat,lon,inference_demand_mw\nphoenix,33.45,-112.07,20\ndallas,32.78,-96.80,40\n"
     )
     s = load_scenario(tiny)
-    assert s.regions["headroom_share"].tolist() == [1.0, 1.0, 1.0]
+    assert s.regions["stranded_share_pct"].tolist() == [100.0, 100.0, 100.0]
     assert s.regions["firm_capacity_usd_per_mw_year"].tolist() == [100_000.0] * 3
     assert s.prices["price_usd_per_mwh"].eq(60.0).all()
     assert s.metros["latency_max_ms"].tolist() == [10.0, 10.0]
@@ -135,10 +135,10 @@ def test_wacc_derived_from_two_tenants():
     finance = FinanceConfig(
         base_rate_pct=4.5,
         tenants=[
-            {"name": "ig", "share": 0.7, "credit_spread_pct": 1.5},
-            {"name": "non-ig", "share": 0.3, "credit_spread_pct": 4.0},
+            {"name": "ig", "share_pct": 70, "credit_spread_pct": 1.5},
+            {"name": "non-ig", "share_pct": 30, "credit_spread_pct": 4.0},
         ],
-        debt_share=0.6,
+        debt_share_pct=60,
         cost_of_equity_pct=11.0,
         tax_rate_pct=21.0,
     )
@@ -149,14 +149,14 @@ def test_wacc_derived_from_two_tenants():
 
 def test_default_finance_is_one_investment_grade_tenant():
     finance = FinanceConfig()
-    assert [(t.share, t.credit_spread_pct) for t in finance.tenants] == [(1.0, 1.5)]
+    assert [(t.share_pct, t.credit_spread_pct) for t in finance.tenants] == [(100.0, 1.5)]
     assert finance.wacc() == pytest.approx((0.6 * 6.0 * 0.79 + 0.4 * 11.0) / 100)
 
 
-def test_tenant_shares_must_sum_to_one(tiny):
-    _edit_yaml(tiny, lambda d: d["finance"]["tenants"][1].update(share=0.2))
+def test_tenant_shares_must_sum_to_100(tiny):
+    _edit_yaml(tiny, lambda d: d["finance"]["tenants"][1].update(share_pct=20))
     problems = check_scenario(tiny)
-    assert problems == ["scenario.yaml: field finance: tenant shares must sum to 1, got 0.9"]
+    assert problems == ["scenario.yaml: field finance: tenant shares must sum to 100 (%), got 90"]
 
 
 # --- overrides ------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_set_override_changes_value(tiny):
 
 
 def test_apply_overrides_is_a_copy_and_reaches_list_items():
-    base = {"finance": {"tenants": [{"name": "a", "share": 1.0, "credit_spread_pct": 1.5}]}}
+    base = {"finance": {"tenants": [{"name": "a", "share_pct": 100, "credit_spread_pct": 1.5}]}}
     out = apply_overrides(base, ["finance.tenants.0.credit_spread_pct=4", "solver.threads=2"])
     assert out["finance"]["tenants"][0]["credit_spread_pct"] == 4
     assert out["solver"] == {"threads": 2}
@@ -209,7 +209,7 @@ def test_override_files_merge_deep_then_set_wins(tiny, tmp_path):
     assert s.config.training.target_mw == 400.0
     assert s.config.training.campus_blocks_mw == [100.0, 200.0]  # kept from scenario.yaml
     assert s.config.solver.threads == 2
-    assert s.config.solver.mip_rel_gap == 0.001
+    assert s.config.solver.mip_gap_pct == 0.1
     assert s.config.costs.campus_capex_usd_per_mw == 8e6
     assert s.config.costs.edge_capex_usd_per_mw == 12e6
     s = load_scenario(tiny, ["training.target_mw=300"], [first])
@@ -227,7 +227,7 @@ def test_override_file_with_unknown_key(tiny, tmp_path):
 # --- bad scenarios: one problem each, named by file, row and column --------------------------
 
 
-def _drop_headroom_pair(frame: pd.DataFrame) -> pd.DataFrame:
+def _drop_stranded_pair(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~((frame["region"] == "east") & (frame["timestep"] == "h05"))]
 
 
@@ -265,9 +265,9 @@ BREAKAGES = {
         lambda f: _set_cell(f, "sites.csv", 7, "site", "mesa"),
         "sites.csv: row 7, column site: duplicate site 'mesa' (first on row 2)",
     ),
-    "headroom missing a pair": (
-        lambda f: _edit_csv(f, "headroom.csv", _drop_headroom_pair),
-        "headroom.csv: column timestep: region 'east' has no row for 1 timestep(s): 'h05'",
+    "stranded missing a pair": (
+        lambda f: _edit_csv(f, "stranded.csv", _drop_stranded_pair),
+        "stranded.csv: column timestep: region 'east' has no row for 1 timestep(s): 'h05'",
     ),
     "metro with no admissible site": (
         lambda f: _set_cell(f, "metros.csv", 2, "latency_max_ms", "1"),
@@ -275,8 +275,8 @@ BREAKAGES = {
         "site with edge_allowed within 1 ms (nearest: 'mesa' at 1.3 ms)",
     ),
     "unknown column": (
-        lambda f: _edit_csv(f, "regions.csv", lambda d: d.assign(headroom_shares="1")),
-        "regions.csv: column headroom_shares: unknown column",
+        lambda f: _edit_csv(f, "regions.csv", lambda d: d.assign(stranded_shares_pct="1")),
+        "regions.csv: column stranded_shares_pct: unknown column",
     ),
     "interleaved periods": (
         lambda f: _set_cell(f, "timesteps.csv", 3, "period", "day2"),
@@ -357,15 +357,15 @@ def test_blank_lines_keep_row_numbers(tiny):
 def test_csv_records_keep_their_file_lines(tiny):
     # a quoted note over lines 2-3 puts the next record on line 4 (record 3); a BOM is ignored
     (tiny / "regions.csv").write_text(
-        '\ufeffregion,headroom_share,note\nwest,0.5,"two\nlines"\ncentral,2,x\neast,1,\n'
+        '\ufeffregion,stranded_share_pct,note\nwest,50,"two\nlines"\ncentral,200,x\neast,100,\n'
     )
     assert check_scenario(tiny) == [
-        "regions.csv: row 4, column headroom_share: must be <= 1, got 2"
+        "regions.csv: row 4, column stranded_share_pct: must be <= 100, got 200"
     ]
 
 
 def test_ragged_row_is_reported_not_shifted(tiny):
-    (tiny / "regions.csv").write_text("region,headroom_share\nwest,1,2\ncentral\neast,1\n")
+    (tiny / "regions.csv").write_text("region,stranded_share_pct\nwest,100,2\ncentral\neast,100\n")
     problems = check_scenario(tiny)
     assert problems[0] == "regions.csv: row 2: 3 fields, but the header has 2"
     # the row left out is a region no more: one problem per unknown value, at its first row
@@ -374,7 +374,7 @@ def test_ragged_row_is_reported_not_shifted(tiny):
         "central, east); also on row 3"
     )
     assert problems[2].startswith(
-        "headroom.csv: row 2, column region: unknown region 'west' (not in regions.csv; known: "
+        "stranded.csv: row 2, column region: unknown region 'west' (not in regions.csv; known: "
         "central, east); also on rows 3, 4, 5, 6, 7, ... (23 in all)"
     )
     assert len(problems) == 3
@@ -697,7 +697,7 @@ def test_build_section_is_optional_with_documented_defaults():
     build = UsBuildConfig()
     assert (build.year, build.record_first_year, build.record_last_year) == (2024, 2016, 2024)
     assert build.bas == [] and build.backbone_networks == [] and build.pue_constant is None
-    assert (build.n_metros, build.n_typical_days, build.headroom_share) == (100, 6, 0.5)
+    assert (build.n_metros, build.n_typical_days, build.stranded_share_pct) == (100, 6, 50.0)
     assert (build.campus_spur_km, build.spur_capex_usd_per_mw_km) == (5.0, 2500.0)
     assert {k: v.model_dump() for k, v in build.campus_classes.items()} == {
         "345+": {"interconnect_mw": 500.0, "interconnect_upgrade_max_mw": 1500.0,
@@ -770,8 +770,8 @@ def test_unknown_build_paths_are_rejected(tiny):
         ({"n_typical_days": 366}, "field build.n_typical_days: Input should be less than or "
                                   "equal to 365 (got 366)"),
         ({"n_metros": 0}, "field build.n_metros: Input should be greater than or equal to 1"),
-        ({"headroom_share": 1.5}, "field build.headroom_share: Input should be less than or "
-                                  "equal to 1"),
+        ({"stranded_share_pct": 150}, "field build.stranded_share_pct: Input should be less "
+                                      "than or equal to 100"),
         ({"pue_constant": 0.9}, "field build.pue_constant: Input should be greater than or "
                                 "equal to 1"),
         ({"campus_spacing_km": 0}, "field build.campus_spacing_km: Input should be greater "
@@ -809,7 +809,7 @@ def test_hash_is_stable_and_follows_values(tiny):
     assert load_scenario(tiny).hash() == base  # same content elsewhere
     assert load_scenario(tiny, ["training.target_mw=200"]).hash() == base  # same value
     assert load_scenario(tiny, ["training.target_mw=300"]).hash() != base
-    _set_cell(tiny, "headroom.csv", 10, "headroom_mw", "299")
+    _set_cell(tiny, "stranded.csv", 10, "stranded_mw", "299")
     assert load_scenario(tiny).hash() != base
 
 
@@ -817,7 +817,7 @@ def test_hash_is_stable_and_follows_values(tiny):
 
 
 def _tiny_frames() -> dict[str, pd.DataFrame]:
-    names = ("sites", "metros", "regions", "timesteps", "headroom")
+    names = ("sites", "metros", "regions", "timesteps", "stranded")
     return {n: pd.read_csv(EXAMPLES / "tiny" / f"{n}.csv") for n in names}
 
 
@@ -834,12 +834,12 @@ def test_scenario_from_frames_reports_rows_as_in_a_file():
     config = yaml.safe_load((EXAMPLES / "tiny" / "scenario.yaml").read_text())
     frames = _tiny_frames()
     frames["sites"].loc[0, "pue"] = 0.9
-    frames["headroom"] = frames["headroom"].iloc[1:]
+    frames["stranded"] = frames["stranded"].iloc[1:]
     with pytest.raises(ScenarioError) as info:
         scenario_from_frames(config, **frames)
     assert info.value.problems == [
         "sites.csv: row 2, column pue: must be >= 1, got 0.9",
-        "headroom.csv: column timestep: region 'west' has no row for 1 timestep(s): 'h00'",
+        "stranded.csv: column timestep: region 'west' has no row for 1 timestep(s): 'h00'",
     ]
 
 

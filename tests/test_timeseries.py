@@ -19,7 +19,7 @@ RECORD = (2024, 2024)
 OFFSETS = {"AAA": -5, "BBB": -8}
 SUMMER_SPIKE = dt.date(2024, 7, 16)  # AAA's summer peak
 WINTER_SPIKE = dt.date(2024, 1, 22)  # BBB's winter peak
-LOW_HEADROOM = dt.date(2024, 10, 10)  # BBB above its summer threshold in October
+LOW_STRANDED = dt.date(2024, 10, 10)  # BBB above its summer threshold in October
 
 
 def _year_stamps(end_missing_h: int = 0) -> pd.DatetimeIndex:
@@ -54,7 +54,7 @@ def _constructed_load(end_missing_h: int = 0) -> pd.DataFrame:
     load.loc[_day_rows(index, WINTER_SPIKE, 12, 20), "BBB"] += 4000.0
     # BBB: an October day above its summer threshold (October is held to the summer threshold)
     summer_max = load.loc[index.month.isin([5, 6, 7, 8, 9]), "BBB"].max()
-    load.loc[_day_rows(index, LOW_HEADROOM, 17, 19), "BBB"] = summer_max + 300.0
+    load.loc[_day_rows(index, LOW_STRANDED, 17, 19), "BBB"] = summer_max + 300.0
     return load
 
 
@@ -83,7 +83,7 @@ def _real_day(load: pd.DataFrame, ba: str, day: dt.date) -> tuple[np.ndarray, np
 
 def test_planted_peak_days_are_kept_with_weight_one(rep):
     days = rep.days.set_index("date")
-    for day in (SUMMER_SPIKE, WINTER_SPIKE, LOW_HEADROOM):
+    for day in (SUMMER_SPIKE, WINTER_SPIKE, LOW_STRANDED):
         assert day in days.index, day
         assert days.loc[day, "kind"] == "peak"
         assert days.loc[day, "weight_days"] == 1
@@ -92,7 +92,7 @@ def test_planted_peak_days_are_kept_with_weight_one(rep):
                       rep.peak_reasons["reason"], strict=True))  # fmt: skip
     assert (SUMMER_SPIKE, "AAA", "summer_peak_load") in reasons
     assert (WINTER_SPIKE, "BBB", "winter_peak_load") in reasons
-    assert (LOW_HEADROOM, "BBB", "lowest_stranded_power") in reasons
+    assert (LOW_STRANDED, "BBB", "lowest_stranded_power") in reasons
     # at most three distinct days per BA, and every peak day has a reason
     assert 3 <= rep.n_peak_days <= 6
     assert set(days.index[days["kind"] == "peak"]) == set(rep.peak_reasons["date"])
@@ -129,24 +129,24 @@ def test_timestep_table_structure(rep):
     assert first["datetime_utc"].iloc[-1] == day + pd.Timedelta(hours=24)
     weights = steps.groupby("period", sort=False)["weight_h"].first()
     assert weights.tolist() == rep.days["weight_days"].astype(float).tolist()
-    for frame, column in ((rep.headroom, "headroom_mw"), (rep.load_mw, "load_mw")):
+    for frame, column in ((rep.stranded, "stranded_mw"), (rep.load_mw, "load_mw")):
         assert list(frame.columns) == ["region", "timestep", column]
         assert len(frame) == 2 * len(steps)
         assert frame["region"].tolist() == ["AAA"] * len(steps) + ["BBB"] * len(steps)
-    assert (rep.headroom["headroom_mw"] >= 0).all()
+    assert (rep.stranded["stranded_mw"] >= 0).all()
 
 
 def test_representative_days_are_real_days(rep, load):
-    headroom = rep.headroom.set_index(["region", "timestep"])["headroom_mw"]
+    stranded = rep.stranded.set_index(["region", "timestep"])["stranded_mw"]
     load_out = rep.load_mw.set_index(["region", "timestep"])["load_mw"]
     for period, day in zip(rep.days["period"], rep.days["date"], strict=True):
         steps = [f"{period}h{h:02d}" for h in range(1, 25)]
         for ba in OFFSETS:
-            day_load, day_headroom = _real_day(load, ba, day)
+            day_load, day_stranded = _real_day(load, ba, day)
             np.testing.assert_allclose(load_out.loc[ba].loc[steps].to_numpy(), day_load)
-            np.testing.assert_allclose(headroom.loc[ba].loc[steps].to_numpy(), day_headroom)
-    # the low-headroom day is curtailed: BBB has no headroom in its planted hours
-    low = headroom.loc["BBB"].loc[[f"d{LOW_HEADROOM.isoformat()}h{h:02d}" for h in (17, 18, 19)]]
+            np.testing.assert_allclose(stranded.loc[ba].loc[steps].to_numpy(), day_stranded)
+    # the low-stranded-power day is curtailed: BBB has no stranded power in its planted hours
+    low = stranded.loc["BBB"].loc[[f"d{LOW_STRANDED.isoformat()}h{h:02d}" for h in (17, 18, 19)]]
     assert (low == 0.0).all()
 
 
@@ -158,7 +158,7 @@ def test_full_year_and_many_typical_days_agree(load):
     assert (full.timesteps["weight_h"] == 1.0).all()
     assert full.timesteps["weight_h"].sum() == 366 * 24
     assert (full.day_of_year_map["period"] == full.days["period"]).all()
-    for name in ("days", "timesteps", "headroom", "load_mw", "day_of_year_map", "peak_reasons"):
+    for name in ("days", "timesteps", "stranded", "load_mw", "day_of_year_map", "peak_reasons"):
         pd.testing.assert_frame_equal(getattr(full, name), getattr(many, name))
     # exactly as many typical days as non-peak days: no clustering either
     exact = ts.representative_days(load, OFFSETS, YEAR, 366 - full.n_peak_days, RECORD)
@@ -232,7 +232,7 @@ def test_real_2024_six_typical_days(data_dir):
     assert len(result.days) == result.n_peak_days + 6
     assert result.days["weight_days"].sum() == 366
     assert result.timesteps["weight_h"].sum() == pytest.approx(366 * 24)
-    assert len(result.headroom) == 22 * len(result.timesteps)
+    assert len(result.stranded) == 22 * len(result.timesteps)
     # every BA's highest-load hour of 2024 (UTC days) lies on a kept day
     year = load.loc[pd.Timestamp("2024-01-01 01:00", tz="UTC") :]
     kept = set(result.days["date"])

@@ -1,8 +1,8 @@
 """The batch summary table, rebuilt from the run folders (so it is never the only copy).
 
 One row per variant: ``variant``, one column per override path (``finance.wacc_pct``),
-``status``, ``has_solution``, ``objective_usd``, ``best_bound_usd``, ``mip_gap``, each cost
-term as ``<term>_usd``, every total (``campus_mw``, ``storage_mwh``, ...), the timings
+``status``, ``has_solution``, ``objective_usd``, ``best_bound_usd``, ``mip_gap_pct``, each cost
+term as ``<term>_usd``, every total (``campus_mw``, ``storage_energy_mwh``, ...), the timings
 (``build_seconds``, ``handoff_seconds``, ``solve_seconds``, ``wall_seconds``),
 ``scenario_hash``, ``run_id``, ``error`` and ``run_dir`` (relative to the batch folder).
 """
@@ -25,7 +25,7 @@ TABLE_FILES = ("summary.parquet", "summary.csv")
 NOT_RUN = "not run"
 """Status of a variant of the sweep that has no run folder yet."""
 
-_HEAD = ["status", "has_solution", "objective_usd", "best_bound_usd", "mip_gap"]
+_HEAD = ["status", "has_solution", "objective_usd", "best_bound_usd", "mip_gap_pct"]
 _TIMES = ["build_seconds", "handoff_seconds", "solve_seconds", "wall_seconds"]
 _TAIL = ["scenario_hash", "run_id", "error", "run_dir"]
 
@@ -104,7 +104,7 @@ def collect_summary(out_dir: str | os.PathLike[str], write: bool = True) -> pd.D
     middle = [c for c in table.columns if c not in fixed]
     order = ["variant", *paths, *_HEAD, *middle, *_TIMES, *_TAIL]
     table = table.reindex(columns=order)
-    for col in ("objective_usd", "best_bound_usd", "mip_gap", *_TIMES):
+    for col in ("objective_usd", "best_bound_usd", "mip_gap_pct", *_TIMES):
         table[col] = pd.to_numeric(table[col], errors="coerce").astype("float64")
     table["has_solution"] = table["has_solution"].fillna(False).astype(bool)
     for col in ("status", "scenario_hash", "run_id", "error", "run_dir"):

@@ -51,7 +51,7 @@ def restrict_to_sites(scenario: Scenario, sites: list[str]) -> Scenario:
         metros=scenario.metros,
         regions=scenario.regions,
         timesteps=scenario.timesteps,
-        headroom=scenario.headroom,
+        stranded=scenario.stranded,
         prices=scenario.prices,
         latency=scenario.latency[scenario.latency["site"].isin(sites)],
         inference_profiles=scenario.inference_profiles,
@@ -87,7 +87,7 @@ def full_year_check(
     full = build_model(scenario, operational_check=True)
     fix_decisions(full, reduced)
     matrix = to_matrix(full.model)
-    result = solve_matrix(matrix, dataclasses.replace(options, mip_rel_gap=0.0))
+    result = solve_matrix(matrix, dataclasses.replace(options, mip_gap_pct=0.0))
     if not result.has_solution:
         return {"status": result.status, "seconds": time.perf_counter() - started}
     load_values(matrix, result.x)
@@ -97,7 +97,7 @@ def full_year_check(
     curtailed = p.power.curtailed_mw.extract_values().items()
     curtailed_mwh = sum(d.weight_h[t] * v for (_, t), v in curtailed)
     excess = sum(p.power.curtail_excess_mwh.extract_values().values())
-    shortfalls = p.headroom.shortfall_mw.extract_values().items()
+    shortfalls = p.stranded.shortfall_mw.extract_values().items()
     shortfall = sum(d.weight_h[t] * v for (_, t), v in shortfalls)
     unassigned = sum(  # inference the plan leaves unserved, over the year's own profile
         d.inference_energy_h(d.metro_zone[mm]) * (v or 0.0)

@@ -14,9 +14,10 @@ Layers:
   ``metro``, ``served_mw`` and ``latency_ms``;
 - ``metros``: metros as Points with every column of ``metros.csv`` (``inference_demand_mw``,
   ``served_mw``, ``unserved_mw`` ...);
-- ``regions``: one feature per region with every column of ``regions.csv`` (headroom used, firm
-  capacity procured, the headroom dual) plus ``geometry_source``: ``eia861_ba_polygon`` when the
-  region is a BA code found in the EIA-861 BA polygons (then also ``ba_name``), otherwise
+- ``regions``: one feature per region with every column of ``regions.csv`` (stranded power
+  used, firm capacity procured, the stranded-limit dual) plus ``geometry_source``:
+  ``eia861_ba_polygon`` when the region is a BA code found in the EIA-861 BA polygons (then
+  also ``ba_name``), otherwise
   ``approximate_hull_50km``: the convex hull of the region's candidate sites and the metros they
   serve, buffered by 50 km (hand-made scenarios name regions like ``west``; they are not BAs).
 """

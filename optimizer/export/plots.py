@@ -52,10 +52,10 @@ def plot_stranded_power_duration(
 ) -> None:
     """Stranded-power duration curve of each region used, with the run's grid import.
 
-    For each region the steps are sorted by ``headroom_available_mw`` (the stranded power the
+    For each region the steps are sorted by ``stranded_available_mw`` (the stranded power the
     sites may use, largest first) and drawn against the cumulative hours they stand for
     (``weight_h``); the region's ``grid_import_mw`` in the same steps and, when procured, the
-    headroom plus ``firm_capacity_mw`` are drawn over it. ``regions`` defaults to
+    stranded power plus ``firm_capacity_mw`` are drawn over it. ``regions`` defaults to
     :func:`regions_used` (all regions when none imports).
     """
     chosen = regions if regions is not None else regions_used(region_timesteps)
@@ -69,10 +69,10 @@ def plot_stranded_power_duration(
     )
     for ax, region in zip(axes.flat, chosen, strict=False):
         steps = region_timesteps[region_timesteps["region"] == region]
-        steps = steps.sort_values("headroom_available_mw", ascending=False, kind="stable")
+        steps = steps.sort_values("stranded_available_mw", ascending=False, kind="stable")
         hours = steps["weight_h"].cumsum().to_numpy()
         edges = [0.0, *hours]
-        available = steps["headroom_available_mw"].to_numpy()
+        available = steps["stranded_available_mw"].to_numpy()
         ax.stairs(available, edges, fill=True, alpha=0.35, color="tab:green",
                   label="stranded power available (MW)")  # fmt: skip
         firm = steps["firm_capacity_mw"].fillna(0).to_numpy()

@@ -6,7 +6,7 @@ URIs), our page script, and the run's layers as JSON. It opens from a file witho
 and without internet. The base layer is the US states drawn as vectors (when the data mirror
 is given); online OpenStreetMap tiles are an optional base layer, off by default.
 
-Layers: regions shaded by the share of stranded headroom used, transmission lines of 345 kV and
+Layers: regions shaded by the share of stranded power used, transmission lines of 345 kV and
 above plus HVDC (context, when the data mirror is given), assignment lines (width by served MW),
 metros, built training campuses and inference edge clusters sized by MW (one marker with class
 ``dcsite-site`` per built site), unbuilt candidate sites; popups with each feature's numbers, a
@@ -205,8 +205,9 @@ def _meta(summary: dict) -> dict:
             f" {_count(totals.get('edge_sites', 0), 'site')}"
         )
         lines.append(
-            f"storage: {totals.get('storage_mwh', 0):,.0f} MWh / {totals.get('storage_mw', 0):,.0f}"
-            f" MW; firm capacity: {totals.get('firm_capacity_mw', 0):,.0f} MW; unserved:"
+            f"storage: {totals.get('storage_energy_mwh', 0):,.0f} MWh"
+            f" / {totals.get('storage_power_mw', 0):,.0f} MW;"
+            f" firm capacity: {totals.get('firm_capacity_mw', 0):,.0f} MW; unserved:"
             f" {totals.get('unserved_mw', 0):,.1f} MW"
         )
     return {"title": f"dcsite plan: {scenario.get('name', 'run')}", "lines": lines}

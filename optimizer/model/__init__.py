@@ -7,7 +7,7 @@ Modules, in build order, each documenting its math:
 - ``demand``: metro inference over admissible site-metro pairs;
 - ``storage``: sizing and state of charge (the power balance uses it, so it comes first);
 - ``power``: site power balance, curtailment budget, interconnect;
-- ``headroom``: regional stranded headroom plus firm capacity;
+- ``stranded``: regional stranded power plus firm capacity;
 - ``objective``: annualized cost terms.
 
 Each family module declares its parts (:mod:`.parts`): its decisions (static or hourly), the
@@ -27,13 +27,13 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from optimizer.model.demand import DemandParts, add_demand
-from optimizer.model.headroom import HeadroomParts, add_headroom
 from optimizer.model.objective import ObjectiveParts, add_objective
 from optimizer.model.parts import Family, ModelPartsError
 from optimizer.model.power import PowerParts, add_power
 from optimizer.model.sets import ModelData, add_sets, capital_recovery_factor, model_data
 from optimizer.model.siting import SitingParts, add_siting
 from optimizer.model.storage import StorageParts, add_storage
+from optimizer.model.stranded import StrandedParts, add_stranded
 from optimizer.scenario import Scenario
 
 
@@ -49,7 +49,7 @@ class ModelParts:
     demand: DemandParts
     storage: StorageParts
     power: PowerParts
-    headroom: HeadroomParts
+    stranded: StrandedParts
     objective: ObjectiveParts
 
     @classmethod
@@ -61,7 +61,7 @@ class ModelParts:
             demand=DemandParts.bind(model, check),
             storage=StorageParts.bind(model, check),
             power=PowerParts.bind(model, check),
-            headroom=HeadroomParts.bind(model, check),
+            stranded=StrandedParts.bind(model, check),
             objective=ObjectiveParts.bind(model, check),
         )
 
@@ -122,7 +122,7 @@ def build_model(scenario: Scenario, operational_check: bool = False) -> BuiltMod
         add_demand(m, data)
         add_storage(m, data)
         add_power(m, data)
-        add_headroom(m, data)
+        add_stranded(m, data)
         add_objective(m, data)
         parts = ModelParts.bind(m, operational_check)
     return BuiltModel(m, parts, data, time.perf_counter() - started)

@@ -74,15 +74,15 @@ class ModelData:
     spur_capex_usd_per_mw: dict[str, float]
     inference_demand_mw: dict[str, float]
     latency_ms: dict[tuple[str, str], float]
-    headroom_share: dict[str, float]
-    headroom_mw: dict[tuple[str, str], float]
+    stranded_share_pct: dict[str, float]
+    stranded_mw: dict[tuple[str, str], float]
     price_usd_per_mwh: dict[tuple[str, str], float]
     firm_capacity_usd_per_mw_year: dict[str, float]
     duration_h: dict[str, float]
     weight_h: dict[str, float]
     inference_profile: dict[tuple[str, str], float]
-    charge_efficiency: float
-    discharge_efficiency: float
+    charge_efficiency_pct: float
+    discharge_efficiency_pct: float
     max_energy_mwh_per_site: float | None
     # annualized cost coefficients
     wacc: float
@@ -193,8 +193,8 @@ def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData
         spur_capex_usd_per_mw=_column(sites_df, "site", "spur_capex_usd_per_mw"),
         inference_demand_mw=_column(scenario.metros, "metro", "inference_demand_mw"),
         latency_ms=dict(zip(pairs, lat["latency_ms"].astype(float), strict=True)),
-        headroom_share=_column(regions_df, "region", "headroom_share"),
-        headroom_mw=_triples(scenario.headroom, "region", "timestep", "headroom_mw"),
+        stranded_share_pct=_column(regions_df, "region", "stranded_share_pct"),
+        stranded_mw=_triples(scenario.stranded, "region", "timestep", "stranded_mw"),
         price_usd_per_mwh=_triples(scenario.prices, "region", "timestep", "price_usd_per_mwh"),
         firm_capacity_usd_per_mw_year=_column(
             regions_df, "region", "firm_capacity_usd_per_mw_year"
@@ -204,8 +204,8 @@ def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData
         inference_profile=_triples(
             scenario.inference_profiles, "profile_zone", "timestep", "inference_profile"
         ),
-        charge_efficiency=cfg.storage.charge_efficiency,
-        discharge_efficiency=cfg.storage.discharge_efficiency,
+        charge_efficiency_pct=cfg.storage.charge_efficiency_pct,
+        discharge_efficiency_pct=cfg.storage.discharge_efficiency_pct,
         max_energy_mwh_per_site=cfg.storage.max_energy_mwh_per_site,
         wacc=wacc,
         crf=crf,

@@ -58,7 +58,7 @@ def add_storage(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.charge_mw = pyo.Var(m.storage_sites, m.timesteps, domain=pyo.NonNegativeReals)
     m.discharge_mw = pyo.Var(m.storage_sites, m.timesteps, domain=pyo.NonNegativeReals)
     m.soc_mwh = pyo.Var(m.storage_sites, m.timesteps, domain=pyo.NonNegativeReals)
-    eta_c, eta_d = d.charge_efficiency, d.discharge_efficiency
+    eta_c, eta_d = d.charge_efficiency_pct / 100, d.discharge_efficiency_pct / 100
     m.storage_soc = pyo.Constraint(
         m.storage_sites,
         m.timesteps,

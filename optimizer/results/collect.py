@@ -6,8 +6,8 @@ Tables (one name from Pyomo component to column):
 - ``metros``: one row per metro with its demand, served and unserved MW;
 - ``assignments``: site, metro, served_mw, latency_ms;
 - ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
-- ``regions``: per region headroom used, firm capacity and the value of more headroom;
-- ``region_timesteps``: per region and step the headroom, the import and its dual.
+- ``regions``: per region stranded power used, firm capacity and the value of more stranded power;
+- ``region_timesteps``: per region and step the stranded power, the import and its dual.
 
 ``summary`` holds status, objective and its terms, gap, timings, model size and totals.
 
@@ -72,14 +72,14 @@ def _summary(
         "notes": list(result.notes),
         "objective_usd": _clean(result.objective_usd),
         "best_bound_usd": _clean(result.best_bound_usd),
-        "mip_gap": _clean(result.mip_gap),
+        "mip_gap_pct": _clean(result.mip_gap_pct),
         "build_seconds": built.build_seconds,
         "handoff_seconds": matrix.handoff_seconds,
         "solve_seconds": result.solve_seconds,
         "dual_seconds": result.dual_seconds,
         "model_size": matrix.shape,
-        "wacc": built.data.wacc,
-        "capital_recovery_factor": built.data.crf,
+        "wacc_pct": 100 * built.data.wacc,
+        "capital_recovery_pct_per_year": {k: 100 * v for k, v in built.data.crf.items()},
         "scenario": scenario_info,
     }
 
@@ -201,7 +201,7 @@ def assignments_table(built: BuiltModel) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {"site": s, "metro": mm, "served_mw": v, "latency_ms": d.latency_ms[s, mm]}
-            for (s, mm), v in _values(built.parts.demand.serve_mw).items()
+            for (s, mm), v in _values(built.parts.demand.served_mw).items()
             if v > 1e-6
         ],
         columns=["site", "metro", "served_mw", "latency_ms"],
@@ -223,10 +223,10 @@ def metros_table(built: BuiltModel, scenario: Scenario, assignments: pd.DataFram
 def region_timesteps_table(
     built: BuiltModel, matrix: MatrixModel, result: SolveResult, dispatch: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per region and step: headroom, what the sites import, firm capacity and the dual."""
+    """Per region and step: stranded power, what the sites import, firm capacity and the dual."""
     p, d = built.parts, built.data
-    hr_dual = _duals(matrix, result, p.headroom.headroom_limit)
-    firm = _values(p.headroom.firm_capacity_mw)
+    hr_dual = _duals(matrix, result, p.stranded.stranded_limit)
+    firm = _values(p.stranded.firm_capacity_mw)
     region_import = (
         dispatch.assign(region=dispatch["site"].map(pd.Series(d.site_region)))
         .groupby(["region", "timestep"])["grid_import_mw"]
@@ -241,50 +241,50 @@ def region_timesteps_table(
                     "region": r,
                     "timestep": t,
                     "weight_h": d.weight_h[t],
-                    "headroom_mw": d.headroom_mw[r, t],
-                    "headroom_available_mw": d.headroom_share[r] * d.headroom_mw[r, t],
+                    "stranded_mw": d.stranded_mw[r, t],
+                    "stranded_available_mw": d.stranded_share_pct[r] / 100 * d.stranded_mw[r, t],
                     "grid_import_mw": float(region_import.get((r, t), 0.0)),
                     "firm_capacity_mw": firm.get(r, 0.0),
-                    "headroom_dual_usd_per_mw": None
+                    "stranded_dual_usd_per_mw": None
                     if dual is None
-                    else -dual * d.headroom_share[r],
+                    else -dual * (d.stranded_share_pct[r] / 100),
                 }
             )
     return pd.DataFrame(rows)
 
 
 def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataFrame:
-    """Per region: peak import, headroom used and available, firm capacity, value of headroom."""
+    """Per region: peak import, stranded power used and available, firm capacity, its value."""
     d = built.data
     rt = region_timesteps.assign(
         used_mwh=region_timesteps["weight_h"]
-        * np.minimum(region_timesteps["grid_import_mw"], region_timesteps["headroom_available_mw"]),
-        available_mwh=region_timesteps["weight_h"] * region_timesteps["headroom_available_mw"],
+        * np.minimum(region_timesteps["grid_import_mw"], region_timesteps["stranded_available_mw"]),
+        available_mwh=region_timesteps["weight_h"] * region_timesteps["stranded_available_mw"],
     )
     grouped = rt.groupby("region", sort=False)
-    firm = _values(built.parts.headroom.firm_capacity_mw)
+    firm = _values(built.parts.stranded.firm_capacity_mw)
     regions = pd.DataFrame(
         {
             "region": d.regions,
             "sites": [len(d.sites_in_region[r]) for r in d.regions],
             "grid_import_peak_mw": grouped["grid_import_mw"].max().reindex(d.regions).to_numpy(),
-            "headroom_used_mwh": grouped["used_mwh"].sum().reindex(d.regions).to_numpy(),
-            "headroom_available_mwh": grouped["available_mwh"].sum().reindex(d.regions).to_numpy(),
+            "stranded_used_mwh": grouped["used_mwh"].sum().reindex(d.regions).to_numpy(),
+            "stranded_available_mwh": grouped["available_mwh"].sum().reindex(d.regions).to_numpy(),
             "firm_capacity_mw": [firm.get(r, 0.0) for r in d.regions],
             "firm_capacity_usd": [
                 firm.get(r, 0.0) * d.firm_capacity_usd_per_mw_year[r] for r in d.regions
             ],
-            "headroom_dual_usd_per_mw_year": grouped["headroom_dual_usd_per_mw"]
+            "stranded_dual_usd_per_mw_year": grouped["stranded_dual_usd_per_mw"]
             .sum(min_count=1)
             .reindex(d.regions)
             .to_numpy(),
         }
     )
     with np.errstate(invalid="ignore", divide="ignore"):
-        regions["headroom_used_pct"] = (
+        regions["stranded_used_pct"] = (
             100
-            * regions["headroom_used_mwh"]
-            / regions["headroom_available_mwh"].where(regions["headroom_available_mwh"] > 0)
+            * regions["stranded_used_mwh"]
+            / regions["stranded_available_mwh"].where(regions["stranded_available_mwh"] > 0)
         )
     return regions
 
@@ -301,8 +301,8 @@ def totals(
         "edge_modules": int(sites["edge_modules"].sum()),
         "edge_sites": int((sites["edge_modules"] > 0).sum()),
         "edge_mw": float(sites["edge_mw"].sum()),
-        "storage_mwh": float(sites["storage_energy_mwh"].sum()),
-        "storage_mw": float(sites["storage_power_mw"].sum()),
+        "storage_energy_mwh": float(sites["storage_energy_mwh"].sum()),
+        "storage_power_mw": float(sites["storage_power_mw"].sum()),
         "unserved_mw": float(metros["unserved_mw"].sum()),
         "training_curtailment_pct": 100 * float(sites["curtailed_mwh"].sum()) / (campus_mw * hours)
         if campus_mw

@@ -171,17 +171,18 @@ class Results:
         notes = f" ({'; '.join(s['notes'])})" if s.get("notes") else ""
         lines = [f"status: {status_text(s)}{notes}"]
         if s.get("objective_usd") is not None:
-            gap = s.get("mip_gap")
+            gap_pct = s.get("mip_gap_pct")
             lines.append(
                 f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
-                f" (best bound {s['best_bound_usd'] / 1e6:,.1f} M, gap {100 * (gap or 0):.2f} %)"
+                f" (best bound {s['best_bound_usd'] / 1e6:,.1f} M, gap {gap_pct or 0:.2f} %)"
                 if s.get("best_bound_usd") is not None
                 else f"annualized cost: {s['objective_usd'] / 1e6:,.1f} M USD/yr"
             )
             lines.append(
                 f"campuses: {t['campus_mw']:,.0f} MW at {t['campus_sites']} sites; edge: "
                 f"{t['edge_modules']} modules at {t['edge_sites']} sites; storage: "
-                f"{t['storage_mwh']:,.0f} MWh / {t['storage_mw']:,.0f} MW; firm capacity: "
+                f"{t['storage_energy_mwh']:,.0f} MWh / {t['storage_power_mw']:,.0f} MW; "
+                f"firm capacity: "
                 f"{t['firm_capacity_mw']:,.0f} MW; unserved: {t['unserved_mw']:,.1f} MW; "
                 f"training curtailed: {t['training_curtailment_pct']:.2f} %"
             )
@@ -198,17 +199,17 @@ class Results:
         return "\n".join(lines)
 
 
-PROVEN_OPTIMAL_GAP = 1e-6
-"""A plan is called optimal only when its proven gap is at most this (a fraction)."""
+PROVEN_OPTIMAL_GAP_PCT = 1e-4
+"""A plan is called optimal only when its proven gap is at most this, %."""
 
 
 def status_text(summary: dict) -> str:
     """The status as planners read it: "optimal" only for a proven optimum, otherwise how close
     to optimal the plan is proven to be, e.g. "within 0.45 % of optimal (proven bound)"."""
-    status, gap = summary.get("status"), summary.get("mip_gap")
-    if not summary.get("has_solution") or gap is None or gap <= PROVEN_OPTIMAL_GAP:
+    status, gap_pct = summary.get("status"), summary.get("mip_gap_pct")
+    if not summary.get("has_solution") or gap_pct is None or gap_pct <= PROVEN_OPTIMAL_GAP_PCT:
         return str(status)
-    within = f"within {100 * gap:.2f} % of optimal (proven bound)"
+    within = f"within {gap_pct:.2f} % of optimal (proven bound)"
     return within if status == "optimal" else f"{status}: {within}"
 
 

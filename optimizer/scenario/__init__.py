@@ -5,7 +5,7 @@ A scenario folder holds
 * ``scenario.yaml``: the settings (:class:`ScenarioConfig`: training target, costs, financing,
   storage, latency, solver, table file names, and the US scenario builder's ``build``
   settings), validated by pydantic; unknown keys are errors;
-* ``sites.csv``, ``metros.csv``, ``regions.csv``, ``timesteps.csv``, ``headroom.csv``, and
+* ``sites.csv``, ``metros.csv``, ``regions.csv``, ``timesteps.csv``, ``stranded.csv``, and
   optionally ``prices.csv``, ``latency.csv`` and ``inference_profiles.csv`` (columns in
   :data:`TABLES`; ``dcsite scenario schema`` prints every field and column with its type,
   default, bounds and meaning).

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.scenario.config import ScenarioConfig
+from optimizer.scenario.renames import column_renamed
 from optimizer.scenario.settings import config_value
 from optimizer.scenario.tables import FREE_TEXT_COLUMNS, Column, TableSpec
 
@@ -124,7 +125,10 @@ def clean_table(
 
     known = set(spec.names) | set(FREE_TEXT_COLUMNS)
     for name in data_columns:
-        if name not in known:
+        renamed = column_renamed(spec.key, name)
+        if renamed and name not in known:
+            problems.append(f"{label}: column {name}: {renamed}")
+        elif name not in known:
             problems.append(
                 f"{label}: column {name}: unknown column; columns of this table: "
                 f"{', '.join(spec.names)} (and free-text {', '.join(FREE_TEXT_COLUMNS)})"

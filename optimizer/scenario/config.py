@@ -92,7 +92,9 @@ class TenantConfig(Section):
     """One offtake contract backing the project debt."""
 
     name: str = Field(min_length=1, description="tenant or contract name")
-    share: float = Field(ge=0, le=1, description="share of the capacity contracted (fraction)")
+    share_pct: float = Field(
+        ge=0, le=100, description="share of the capacity contracted, % (the shares sum to 100)"
+    )
     credit_spread_pct: float = Field(
         ge=0,
         le=100,
@@ -102,7 +104,7 @@ class TenantConfig(Section):
 
 
 def _default_tenants() -> list[TenantConfig]:
-    return [TenantConfig(name="investment-grade", share=1.0, credit_spread_pct=1.5)]
+    return [TenantConfig(name="investment-grade", share_pct=100.0, credit_spread_pct=1.5)]
 
 
 class FinanceConfig(Section):
@@ -120,10 +122,10 @@ class FinanceConfig(Section):
     tenants: list[TenantConfig] = Field(
         default_factory=_default_tenants,
         min_length=1,
-        description="offtake contracts backing the debt; shares sum to 1 (default: one "
-        "tenant 'investment-grade', share 1, credit spread 1.5 %)",
+        description="offtake contracts backing the debt; shares sum to 100 (default: one "
+        "tenant 'investment-grade', share 100 %, credit spread 1.5 %)",
     )
-    debt_share: float = Field(0.6, ge=0, le=1, description="debt share of the capital (fraction)")
+    debt_share_pct: float = Field(60.0, ge=0, le=100, description="debt share of the capital, %")
     cost_of_equity_pct: float = Field(11.0, ge=0, le=100, description="cost of equity, %")
     tax_rate_pct: float = Field(21.0, ge=0, le=100, description="tax rate (debt tax shield), %")
     campus_lifetime_years: float = Field(20.0, gt=0, description="campus asset life, years")
@@ -135,35 +137,39 @@ class FinanceConfig(Section):
 
     @model_validator(mode="after")
     def _tenant_shares(self) -> FinanceConfig:
-        total = sum(t.share for t in self.tenants)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"tenant shares must sum to 1, got {total:g}")
+        total = sum(t.share_pct for t in self.tenants)
+        if abs(total - 100.0) > 1e-4:
+            raise ValueError(f"tenant shares must sum to 100 (%), got {total:g}")
         distinct([t.name for t in self.tenants], "tenant names")
         return self
 
     def cost_of_debt_pct(self) -> float:
         """Cost of debt, %: base rate plus the share-weighted tenants' credit spreads."""
-        return self.base_rate_pct + sum(t.share * t.credit_spread_pct for t in self.tenants)
+        return self.base_rate_pct + sum(
+            t.share_pct / 100 * t.credit_spread_pct for t in self.tenants
+        )
 
     def wacc(self) -> float:
         """Cost of capital as a FRACTION (0.07 for 7 %).
 
         ``wacc_pct / 100`` when given, else the after-tax weighted average
-        ``(debt_share * cost_of_debt * (1 - tax) + (1 - debt_share) * cost_of_equity) / 100``.
+        ``(debt * cost_of_debt * (1 - tax) + (1 - debt) * cost_of_equity) / 100`` with
+        ``debt = debt_share_pct / 100``.
         """
         if self.wacc_pct is not None:
             return self.wacc_pct / 100.0
         after_tax_debt_pct = self.cost_of_debt_pct() * (1.0 - self.tax_rate_pct / 100.0)
-        equity_share = 1.0 - self.debt_share
-        return (self.debt_share * after_tax_debt_pct + equity_share * self.cost_of_equity_pct) / 100
+        debt = self.debt_share_pct / 100
+        equity = 1.0 - debt
+        return (debt * after_tax_debt_pct + equity * self.cost_of_equity_pct) / 100
 
 
 class StorageConfig(Section):
     """Batteries at sites that allow them."""
 
-    charge_efficiency: float = Field(0.95, gt=0, le=1, description="charge efficiency (fraction)")
-    discharge_efficiency: float = Field(
-        0.95, gt=0, le=1, description="discharge efficiency (fraction)"
+    charge_efficiency_pct: float = Field(95.0, gt=0, le=100, description="charge efficiency, %")
+    discharge_efficiency_pct: float = Field(
+        95.0, gt=0, le=100, description="discharge efficiency, %"
     )
     max_energy_mwh_per_site: float | None = Field(
         None, ge=0, description="cap on storage energy per site, MWh; null for no cap"
@@ -186,8 +192,8 @@ class SolverConfig(Section):
     """HiGHS options."""
 
     time_limit_s: float = Field(300.0, gt=0, description="wall-clock limit of the solve, s")
-    mip_rel_gap: float = Field(
-        0.01, ge=0, le=1, description="relative MIP gap at which the solve stops (fraction)"
+    mip_gap_pct: float = Field(
+        1.0, ge=0, le=100, description="relative MIP gap at which the solve stops, %"
     )
     threads: int = Field(1, ge=1, description="solver threads")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="solver random seed")
@@ -200,7 +206,9 @@ class TablesConfig(Section):
     metros: str = Field("metros.csv", min_length=1, description="metros (inference demand)")
     regions: str = Field("regions.csv", min_length=1, description="regions (grid areas)")
     timesteps: str = Field("timesteps.csv", min_length=1, description="representative steps")
-    headroom: str = Field("headroom.csv", min_length=1, description="headroom per region, step")
+    stranded: str = Field(
+        "stranded.csv", min_length=1, description="stranded power per region and step"
+    )
     prices: str | None = Field(
         None, description="energy prices per region and step; null: the regions' flat prices"
     )

@@ -34,6 +34,7 @@ from optimizer.scenario.checks import (
 from optimizer.scenario.clean import clean_table
 from optimizer.scenario.config import ScenarioConfig
 from optimizer.scenario.read import read_csv
+from optimizer.scenario.renames import file_renamed, old_file_of
 from optimizer.scenario.settings import assemble_settings, validate_settings
 from optimizer.scenario.tables import TABLES, TableSpec
 
@@ -45,7 +46,7 @@ _FRAMES = (
     "metros",
     "regions",
     "timesteps",
-    "headroom",
+    "stranded",
     "prices",
     "latency",
     "inference_profiles",
@@ -60,7 +61,7 @@ class Scenario:
         config: the settings, overrides applied.
         sites, metros, regions: one row per site, metro, region, columns as in :data:`TABLES`.
         timesteps: one row per step, in file order.
-        headroom: ``region, timestep, headroom_mw`` for every pair (regions x timesteps order).
+        stranded: ``region, timestep, stranded_mw`` for every pair (regions x timesteps order).
         prices: ``region, timestep, price_usd_per_mwh`` for every pair: from ``prices.csv``
             where given, else the region's flat ``energy_price_usd_per_mwh``.
         latency: ``site, metro, latency_ms``, only the pairs within the metro's
@@ -78,7 +79,7 @@ class Scenario:
     metros: pd.DataFrame
     regions: pd.DataFrame
     timesteps: pd.DataFrame
-    headroom: pd.DataFrame
+    stranded: pd.DataFrame
     prices: pd.DataFrame
     latency: pd.DataFrame
     inference_profiles: pd.DataFrame
@@ -155,13 +156,13 @@ def _validate(
     if clean["timesteps"] is not None:
         check_timesteps(clean["timesteps"], labels["timesteps"], problems, warnings)
     if region_ids is not None and step_ids is not None:
-        for key in ("headroom", "prices"):
+        for key in ("stranded", "prices"):
             frame, label = clean[key], labels[key]
             if frame is None:
                 continue
             check_refs(frame, "region", set(region_ids), label, labels["regions"], problems)
             check_refs(frame, "timestep", set(step_ids), label, labels["timesteps"], problems)
-            if key == "headroom":  # prices may leave pairs to the regions' flat prices
+            if key == "stranded":  # prices may leave pairs to the regions' flat prices
                 check_complete(frame, "region", region_ids, step_ids, label, problems)
     if clean["inference_profiles"] is not None and step_ids is not None:
         check_inference_profiles(
@@ -246,7 +247,7 @@ def _assemble(
         metros=tables["metros"],
         regions=tables["regions"],
         timesteps=tables["timesteps"],
-        headroom=_on_grid(region_steps, "headroom_mw", tables["headroom"]),
+        stranded=_on_grid(region_steps, "stranded_mw", tables["stranded"]),
         prices=_on_grid(
             region_steps,
             "price_usd_per_mwh",
@@ -288,7 +289,13 @@ def _inspect(
 
     def get_frame(key: str, label: str, config: ScenarioConfig) -> pd.DataFrame | None:
         name = getattr(config.tables, key)
-        return None if name is None else read_csv(folder / name, label, problems)
+        if name is None:
+            return None
+        old = old_file_of(name)
+        if old and not (folder / name).exists() and (folder / old).is_file():
+            problems.append(f"{old}: {file_renamed(old)}")
+            return None
+        return read_csv(folder / name, label, problems)
 
     return _validate(raw, sources, get_frame, str(folder), problems), problems
 
@@ -326,7 +333,7 @@ def scenario_from_frames(
     metros: pd.DataFrame,
     regions: pd.DataFrame,
     timesteps: pd.DataFrame,
-    headroom: pd.DataFrame,
+    stranded: pd.DataFrame,
     prices: pd.DataFrame | None = None,
     latency: pd.DataFrame | None = None,
     inference_profiles: pd.DataFrame | None = None,
@@ -344,7 +351,7 @@ def scenario_from_frames(
         "metros": metros,
         "regions": regions,
         "timesteps": timesteps,
-        "headroom": headroom,
+        "stranded": stranded,
         "prices": prices,
         "latency": latency,
         "inference_profiles": inference_profiles,

@@ -1,9 +1,10 @@
 """The shape of the settings: which dotted paths exist, their defaults, and the schema text.
 
 A path walks :class:`~optimizer.scenario.config.ScenarioConfig` from section to field; a list
-of sections takes an index (``finance.tenants.0.share``) and a mapping of sections a key
+of sections takes an index (``finance.tenants.0.share_pct``) and a mapping of sections a key
 (``build.campus_classes.345+.site_max_mw``). :func:`schema_text` prints every path and table
-column with its type, default, bounds and meaning (``dcsite scenario schema``).
+column with its type, default, bounds and meaning (``dcsite scenario schema``), under the naming
+convention of :data:`CONVENTION`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic_core import PydanticUndefined
 
 from optimizer.errors import InputError
 from optimizer.scenario.config import ScenarioConfig
+from optimizer.scenario.renames import setting_renamed
 from optimizer.scenario.tables import FREE_TEXT_COLUMNS, TABLES, TableSpec
 
 
@@ -37,6 +39,21 @@ class DictOf:
 
     item: type[BaseModel]
     keys: tuple[str, ...] | None
+
+
+CONVENTION = (
+    "Names: every name carries its unit (_mw, _mwh, _usd, _usd_per_mw_year, _ms, _h, _s, ...).",
+    "Every share, rate and efficiency is a percentage, named _pct (0-100: 60 means 60 %, not "
+    "0.6); the same holds",
+    "for result columns and summary.json keys (inference_profile, a demand shape relative to the "
+    "peak, is 0-1).",
+    "stranded_mw is the hourly stranded power of a region (stranded.csv); headroom_mw is only "
+    "the constant load",
+    "a BA can take at a curtailment limit (dcsite headroom). Old names (finance.debt_share, "
+    "regions.csv's",
+    "headroom_share, headroom.csv, ...) are refused with their new name.",
+)
+"""The naming convention, printed at the top of ``dcsite scenario schema``."""
 
 
 Node = type[BaseModel] | ListOf | DictOf | None
@@ -92,14 +109,16 @@ def _jsonable(value: Any) -> Any:
     return None if value is PydanticUndefined else value
 
 
-def walk(parts: Sequence[str], what: str) -> tuple[Node, dict[str, Any]]:
+def walk(parts: Sequence[str], what: str, value: Any = None) -> tuple[Node, dict[str, Any]]:
     """The node at a settable path of :class:`ScenarioConfig`, and what a missing mapping there
     starts as when an override sets something inside it.
 
     Sections start empty (pydantic fills their defaults); a mapping of sections such as
     ``build.campus_classes``, and each of its entries, starts as its default, so that
     ``build.campus_classes.345+.site_max_mw=1500`` changes one figure and keeps the rest.
-    Raises :class:`InputError`, prefixed with ``what``, for an unknown path.
+    Raises :class:`InputError`, prefixed with ``what``, for an unknown path; a renamed one
+    (:mod:`optimizer.scenario.renames`) is named with its new name (``value``, the value given
+    there, shown as the percentage to write when the value became one).
     """
     node: Node = ScenarioConfig
     default: Any = None
@@ -121,6 +140,9 @@ def walk(parts: Sequence[str], what: str) -> tuple[Node, dict[str, Any]]:
         else:
             info = node.model_fields.get(part)
             if info is None:
+                renamed = setting_renamed(parts[: i + 1], value if i == len(parts) - 1 else None)
+                if renamed:
+                    raise InputError(f"{what}: field {path}: {renamed}")
                 level = f"under {here}" if here else "at the top level"
                 raise InputError(
                     f"{what}: unknown key {path}; valid keys {level}: {keys_text(node)}"
@@ -243,6 +265,8 @@ def schema_text() -> str:
     lines = [
         "A scenario is a folder: scenario.yaml plus CSV tables.",
         "",
+        *CONVENTION,
+        "",
         "scenario.yaml (dotted paths as used by --set PATH=VALUE; N is a list index, KEY a "
         "mapping key)",
         *_table_text(_schema_rows(ScenarioConfig, ""), header),
@@ -259,7 +283,7 @@ def schema_text() -> str:
         "",
         f"Any table may also carry free-text columns {', '.join(FREE_TEXT_COLUMNS)}. Rows are "
         "counted as in the file (header = row 1).",
-        "headroom.csv must hold every (region, timestep) pair; prices.csv any subset (the rest "
+        "stranded.csv must hold every (region, timestep) pair; prices.csv any subset (the rest "
         "use the region's flat price);",
         "latency.csv lists the known site-metro latencies (pairs not listed are not admissible); "
         "without it latency is",

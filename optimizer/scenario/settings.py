@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import InputError, ScenarioError
 from optimizer.scenario.config import ScenarioConfig
+from optimizer.scenario.renames import setting_renamed
 from optimizer.scenario.schema import keys_text, walk
 
 SCENARIO_FILE = "scenario.yaml"
@@ -78,7 +79,7 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
 
 def _set_path(root: dict[str, Any], parts: Sequence[str], value: Any, what: str) -> None:
     """Set ``root[parts[0]][parts[1]]... = value``, creating missing mappings on the way."""
-    walk(parts, what)
+    walk(parts, what, value)
     node: Any = root
     for i, part in enumerate(parts):
         key: str | int = part
@@ -103,9 +104,10 @@ def _set_path(root: dict[str, Any], parts: Sequence[str], value: Any, what: str)
 def apply_overrides(config_dict: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """A copy of ``config_dict`` with each ``PATH=VALUE`` override set.
 
-    ``PATH`` is dotted (``training.target_mw``; list items by index, ``finance.tenants.0.share``;
-    mapping entries by key, ``build.campus_classes.345+.site_max_mw``); ``VALUE`` is parsed with
-    ``yaml.safe_load`` (``500``, ``true``, ``[100, 200]``, ``null``). An unknown path is an
+    ``PATH`` is dotted (``training.target_mw``; list items by index,
+    ``finance.tenants.0.share_pct``; mapping entries by key,
+    ``build.campus_classes.345+.site_max_mw``); ``VALUE`` is parsed with ``yaml.safe_load``
+    (``500``, ``true``, ``[100, 200]``, ``null``). An unknown path is an
     :class:`InputError` naming it and the valid keys at that level.
     """
     result = copy.deepcopy(dict(config_dict))
@@ -283,15 +285,29 @@ def _keys_at(parts: Sequence[str]) -> str:
 
 
 def _validation_problems(exc: ValidationError, sources: Mapping[str, str]) -> list[str]:
-    """One ``scenario.yaml: field a.b: message`` line per pydantic error."""
+    """One ``scenario.yaml: field a.b: message`` line per pydantic error; an old name is named
+    with its new one (:mod:`optimizer.scenario.renames`), and the new one is not also reported
+    missing."""
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    given_as_old = set()
+    for err in errors:
         parts = [str(p) for p in err["loc"]]
+        renamed = setting_renamed(parts) if err["type"] == "extra_forbidden" else None
+        if renamed:
+            given_as_old.add(renamed.split()[1])
+    for err in errors:
+        parts = [str(p) for p in err["loc"]]
+        if err["type"] == "missing" and ".".join(parts) in given_as_old:
+            continue
         unknown_key = err["type"] == "extra_forbidden" or parts[-1:] == ["[key]"]
         if parts[-1:] == ["[key]"]:  # a key outside a mapping's fixed keys
             parts.pop()
         loc = ".".join(parts)
-        if unknown_key:
+        renamed = setting_renamed(parts, err.get("input")) if unknown_key else None
+        if renamed:
+            message = renamed
+        elif unknown_key:
             keys = _keys_at(parts[:-1])
             message = f"unknown key; valid keys here: {keys}" if keys else "unknown key"
         elif err["type"] == "missing":

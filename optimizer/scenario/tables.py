@@ -153,12 +153,12 @@ TABLES: dict[str, TableSpec] = {
         (
             Column("region", "str", "region id (unique), e.g. a balancing authority"),
             Column(
-                "headroom_share",
+                "stranded_share_pct",
                 "float",
-                "our share of the region's stranded headroom",
-                default=1.0,
+                "our share of the region's stranded power, %",
+                default=100.0,
                 ge=0,
-                le=1,
+                le=100,
             ),
             Column(
                 "firm_capacity_usd_per_mw_year",
@@ -195,12 +195,17 @@ TABLES: dict[str, TableSpec] = {
         ),
         ("timestep",),
     ),
-    "headroom": TableSpec(
-        "headroom",
+    "stranded": TableSpec(
+        "stranded",
         (
             _REGION,
             _TIMESTEP,
-            Column("headroom_mw", "float", "stranded grid headroom of the region, MW", ge=0),
+            Column(
+                "stranded_mw",
+                "float",
+                "stranded power of the region (hourly, below its planning peak), MW",
+                ge=0,
+            ),
         ),
         ("region", "timestep"),
     ),

@@ -5,7 +5,7 @@
    row holds at most ``count`` campuses), edge modules up to the relaxed load they serve.
 3. Solve the LP with those integers fixed (a feasible plan and its exact cost). Then re-choose
    the edge modules with a small MIP of the edge decisions alone, built from the siting and
-   demand families' own functions, which prices the hourly grid through the plan's headroom
+   demand families' own functions, which prices the hourly grid through the plan's stranded
    duals (:func:`edge_modules_mip`), and solve the fixed LP again; repeat while the plan
    improves.
 
@@ -112,12 +112,12 @@ def round_campuses(matrix: MatrixModel, built: BuiltModel, x: np.ndarray) -> dic
 
 
 def edge_modules_mip(
-    d: ModelData, headroom_value: dict[tuple[str, str], float], options: SolverOptions
+    d: ModelData, stranded_value: dict[tuple[str, str], float], options: SolverOptions
 ) -> dict[str, int] | None:
     """Edge modules from a small MIP of the edge decisions alone, the rest of the plan fixed.
 
     Serving 1 MW of peak inference at site s for a metro of zone z costs its energy and the
-    value of the grid headroom it takes, step by step (``headroom_value[r, t]``: the marginal
+    value of the stranded power it takes, step by step (``stranded_value[r, t]``: the marginal
     cost of one more MW drawn in region r at step t, from the duals of the plan's LP), times
     PUE; each module costs its annualized capex, delay and spur; a site's peak draw beyond its
     connection needs an upgrade. This keeps the hourly detail out while pricing it. The
@@ -128,7 +128,7 @@ def edge_modules_mip(
     energy = {
         (r, z): sum(
             d.inference_profile[z, t]
-            * (d.weight_h[t] * d.price_usd_per_mwh[r, t] + headroom_value.get((r, t), 0.0))
+            * (d.weight_h[t] * d.price_usd_per_mwh[r, t] + stranded_value.get((r, t), 0.0))
             for t in d.timesteps
         )
         for r in d.regions
@@ -147,7 +147,7 @@ def edge_modules_mip(
     m.wire = pyo.Constraint(
         sites,
         rule=lambda m, s: (
-            d.pue[s] * sum(m.serve_mw[s, mm] for mm in d.pairs_of_site[s])
+            d.pue[s] * sum(m.served_mw[s, mm] for mm in d.pairs_of_site[s])
             <= d.interconnect_mw[s] + m.upgrade[s]
         ),
     )
@@ -172,7 +172,7 @@ def edge_modules_mip(
             per_module[s] * m.edge_modules[s] + upgrade_usd_per_mw * m.upgrade[s] for s in sites
         )
         + sum(
-            d.pue[s] * energy[d.site_region[s], d.metro_zone[mm]] * m.serve_mw[s, mm]
+            d.pue[s] * energy[d.site_region[s], d.metro_zone[mm]] * m.served_mw[s, mm]
             for s, mm in d.pairs
         )
         + sum(unserved_usd_per_mw[d.metro_zone[mm]] * m.unserved_mw[mm] for mm in d.metros)
@@ -181,7 +181,7 @@ def edge_modules_mip(
     # a quarter of the plan's gap, at most 30 s: the edge is part of the plan, not all of it
     quick = dataclasses.replace(
         options,
-        mip_rel_gap=options.mip_rel_gap / 4,
+        mip_gap_pct=options.mip_gap_pct / 4,
         time_limit_s=min(options.time_limit_s, 30.0),
         log_to_console=False,
     )
@@ -192,7 +192,7 @@ def edge_modules_mip(
     return {s: int(round(pyo.value(m.edge_modules[s]))) for s in sites}
 
 
-def _headroom_value(
+def _stranded_value(
     matrix: MatrixModel, row_dual: np.ndarray, limit: pyo.Constraint
 ) -> dict[tuple[str, str], float]:
     return {
@@ -216,9 +216,9 @@ def warm_start(
     for key, v in round_campuses(matrix, built, x_lp).items():
         x[campus_cols[key]] = v
     module_cols = _columns(matrix, p.siting.edge_modules)
-    serve_cols = _columns(matrix, p.demand.serve_mw)
+    served_cols = _columns(matrix, p.demand.served_mw)
     for s, idx in module_cols.items():  # first guess: round the relaxed modules up
-        load = sum(x_lp[serve_cols[s, mm]] for mm in d.pairs_of_site[s])
+        load = sum(x_lp[served_cols[s, mm]] for mm in d.pairs_of_site[s])
         x[idx] = math.ceil(load / d.module_mw - EPS)
     best = None
     rounds = 0
@@ -229,7 +229,7 @@ def warm_start(
         if best is not None and fixed.objective_usd >= best[0] * (1 - 1e-5):
             break
         best = (fixed.objective_usd, fixed.x.copy(), fixed.row_dual)
-        value = _headroom_value(matrix, fixed.row_dual, p.headroom.headroom_limit)
+        value = _stranded_value(matrix, fixed.row_dual, p.stranded.stranded_limit)
         modules = edge_modules_mip(d, value, options)
         if modules is None:
             break

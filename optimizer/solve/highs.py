@@ -28,10 +28,10 @@ INF = highspy.kHighsInf
 
 @dataclass(frozen=True)
 class SolverOptions:
-    """HiGHS options: time limit (s), relative MIP gap (fraction), threads, random seed."""
+    """HiGHS options: time limit (s), relative MIP gap (%), threads, random seed."""
 
     time_limit_s: float = 300.0
-    mip_rel_gap: float = 0.01
+    mip_gap_pct: float = 1.0
     threads: int = 1
     seed: int = 0
     log_to_console: bool = False
@@ -106,7 +106,8 @@ class SolveResult:
 
     ``status`` is one of ``optimal`` (within the gap), ``time_limit`` (stopped by the time
     limit; ``has_solution`` says whether an incumbent exists), ``infeasible``,
-    ``unbounded``, or ``error: <HiGHS status>``.
+    ``unbounded``, or ``error: <HiGHS status>``. ``mip_gap_pct``: the relative gap proven, %
+    (HiGHS' ``mip_gap`` x 100; 0 for an LP with a solution).
     """
 
     status: str
@@ -114,7 +115,7 @@ class SolveResult:
     has_solution: bool
     objective_usd: float | None
     best_bound_usd: float | None
-    mip_gap: float | None
+    mip_gap_pct: float | None
     solve_seconds: float
     x: np.ndarray | None = None
     row_dual: np.ndarray | None = None
@@ -127,7 +128,7 @@ def new_highs(lp: highspy.HighsLp, options: SolverOptions) -> highspy.Highs:
     h.setOptionValue("output_flag", options.log_to_console)
     h.setOptionValue("log_to_console", options.log_to_console)
     h.setOptionValue("time_limit", float(options.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap_pct) / 100)
     h.setOptionValue("threads", int(options.threads))
     h.setOptionValue("random_seed", int(options.seed))
     h.passModel(lp)
@@ -170,15 +171,14 @@ def solve_matrix(
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     status = _STATUS.get(name, f"error: {name}")
     is_mip = matrix.integer_columns.size > 0
+    gap = _finite(info.mip_gap) if is_mip and has_solution else (0.0 if has_solution else None)
     result = SolveResult(
         status=status,
         highs_status=name,
         has_solution=has_solution,
         objective_usd=_finite(info.objective_function_value) if has_solution else None,
         best_bound_usd=_finite(info.mip_dual_bound) if is_mip else None,
-        mip_gap=_finite(info.mip_gap)
-        if is_mip and has_solution
-        else (0.0 if has_solution else None),
+        mip_gap_pct=None if gap is None else 100 * gap,
         solve_seconds=seconds,
     )
     if status == "time_limit":

@@ -28,14 +28,14 @@ def solve_plan(
         f"LP bound {ws.bound_usd:,.0f} USD, rounded plan {ws.objective_usd:,.0f} USD "
         f"(gap {100 * ws.gap:.2f} %) after {ws.seconds:.1f} s"
     )
-    if ws.gap <= options.mip_rel_gap:
+    if ws.gap <= options.mip_gap_pct / 100:
         return SolveResult(
             status="optimal",
             highs_status="rounded plan within the gap of the LP relaxation bound",
             has_solution=True,
             objective_usd=ws.objective_usd,
             best_bound_usd=ws.bound_usd,
-            mip_gap=max(ws.gap, 0.0),
+            mip_gap_pct=100 * max(ws.gap, 0.0),
             solve_seconds=ws.seconds,
             x=ws.x,
             row_dual=ws.row_dual,
@@ -46,7 +46,7 @@ def solve_plan(
     result.solve_seconds += ws.seconds
     if result.has_solution and result.best_bound_usd is not None and ws.bound_usd is not None:
         result.best_bound_usd = max(result.best_bound_usd, ws.bound_usd)
-        result.mip_gap = max(
+        result.mip_gap_pct = 100 * max(
             (result.objective_usd - result.best_bound_usd) / max(abs(result.objective_usd), 1e-9),
             0.0,
         )

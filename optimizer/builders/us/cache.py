@@ -29,7 +29,7 @@ from optimizer.builders.us.settings import build_key
 from optimizer.scenario import ScenarioConfig
 
 META_FILE = "build.json"
-_STEPS = ("timesteps", "headroom", "inference_profiles")
+_STEPS = ("timesteps", "stranded", "inference_profiles")
 
 
 def _frames(build: UsBuild) -> dict[str, pd.DataFrame]:

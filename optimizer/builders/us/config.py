@@ -116,8 +116,8 @@ class UsBuildConfig(Section):
     pue_reference_lat: float = Field(
         42.0, ge=-90, le=90, description="climate rule: latitude north of which PUE is pue_base"
     )
-    headroom_share: float = Field(
-        0.5, ge=0, le=1, description="share of each BA's stranded headroom open to our sites"
+    stranded_share_pct: float = Field(
+        50.0, ge=0, le=100, description="share of each BA's stranded power open to our sites, %"
     )
 
     @field_validator("bas")

@@ -11,9 +11,9 @@ Stages, each a pure function of the previous stage's output (so a notebook can s
    latency limit and its time zone;
 4. ``build_latency``: round-trip latency of admissible site-metro pairs over the merged backbone
    (:mod:`.latency`); metros with no edge site in reach are left out and listed;
-5. ``build_time``: peak-keeping representative days (:mod:`.timeseries`), stranded
-   headroom per BA and step, and each zone's inference profile (and the same over the full year
-   for the full-year check).
+5. ``build_time``: peak-keeping representative days (:mod:`.timeseries`), stranded power per
+   BA and step, and each zone's inference profile (and the same over the full year for the
+   full-year check).
 
 :func:`build_us` runs these stages into a :class:`UsBuild`, which depends only on the build key
 (:mod:`.settings`), so that scenarios differing elsewhere share it (:mod:`.cache`);
@@ -69,8 +69,8 @@ class Steps:
 
     timesteps: pd.DataFrame
     """``timestep, period, duration_h, weight_h``"""
-    headroom: pd.DataFrame
-    """``region, timestep, headroom_mw``"""
+    stranded: pd.DataFrame
+    """``region, timestep, stranded_mw``"""
     inference_profiles: pd.DataFrame
     """``profile_zone, timestep, inference_profile``"""
 
@@ -251,7 +251,7 @@ def build_time(
 
 
 def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COSTS) -> pd.DataFrame:
-    """Regions (BAs) with our share of their headroom and their firm capacity and energy prices."""
+    """Regions (BAs): our share of their stranded power, their firm capacity and energy prices."""
     costs = pd.read_csv(path).set_index("region")
     missing = sorted(set(bas) - set(costs.index))
     if missing:
@@ -259,7 +259,7 @@ def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COS
     return pd.DataFrame(
         {
             "region": bas,
-            "headroom_share": config.build.headroom_share,
+            "stranded_share_pct": config.build.stranded_share_pct,
             "firm_capacity_usd_per_mw_year": costs.loc[bas, "firm_capacity_usd_per_mw_year"].values,
             "energy_price_usd_per_mwh": costs.loc[bas, "energy_price_usd_per_mwh"].values,
         }
@@ -269,7 +269,7 @@ def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COS
 def _steps(days: tsr.RepresentativeDays, zones: dict[str, int]) -> Steps:
     return Steps(
         timesteps=days.timesteps[["timestep", "period", "duration_h", "weight_h"]],
-        headroom=days.headroom,
+        stranded=days.stranded,
         inference_profiles=tsr.inference_profiles(days.timesteps, zones),
     )
 
@@ -341,7 +341,7 @@ def assemble(
             regions=regions,
             latency=build.latency,
             timesteps=steps.timesteps,
-            headroom=steps.headroom,
+            stranded=steps.stranded,
             inference_profiles=steps.inference_profiles,
             source=label,
         )

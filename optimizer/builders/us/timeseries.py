@@ -27,7 +27,7 @@ Method, for a model year ``year`` (default 2024 in the callers):
 * Typical days: the other days are clustered into ``n_typical_days`` groups by tsam
   (hierarchical Ward clustering of the days' 24 x n_BA stranded-power vectors, each BA min-max
   normalised by tsam, so every BA counts alike whatever its size). Each group is represented by
-  its medoid, a real day, so headroom and load of a typical day are values that occurred
+  its medoid, a real day, so stranded power and load of a typical day are values that occurred
   together; its weight is the number of days in its group. tsam's rescaling of representatives
   to the data's means is switched off, because it would make the medoid an invented day.
 * Weights sum to the days of the year (365 or 366), and the steps' ``weight_h`` to its hours.
@@ -89,7 +89,7 @@ class RepresentativeDays:
             ``datetime_utc`` (the hour-ending UTC stamp of the real hour), 24 per period in time
             order; ``weight_h`` is the period's ``weight_days`` (h per step), summing to the
             hours of the year.
-        headroom: ``region, timestep, headroom_mw``: stranded power per BA and step, regions x
+        stranded: ``region, timestep, stranded_mw``: stranded power per BA and step, regions x
             timesteps order.
         load_mw: ``region, timestep, load_mw``: the BA's load in the same hours, for reference.
         day_of_year_map: ``date, period``: for every day of the year, the period standing for it.
@@ -102,7 +102,7 @@ class RepresentativeDays:
 
     days: pd.DataFrame
     timesteps: pd.DataFrame
-    headroom: pd.DataFrame
+    stranded: pd.DataFrame
     load_mw: pd.DataFrame
     day_of_year_map: pd.DataFrame
     peak_reasons: pd.DataFrame
@@ -129,7 +129,7 @@ class _YearHours:
     filled: tuple[pd.Timestamp, ...]
 
     @property
-    def headroom_mw(self) -> np.ndarray:
+    def stranded_mw(self) -> np.ndarray:
         return np.maximum(self.margin_mw, 0.0)
 
 
@@ -264,7 +264,7 @@ def _assemble(hours: _YearHours, n_typical_days: int | None) -> RepresentativeDa
     others = np.flatnonzero(~peak)
     stands_for = np.arange(n_days)  # representative day of every day
     if n_typical_days is not None and 0 < n_typical_days < others.size:
-        medoid = _cluster_days(hours.headroom_mw[others], hours.bas, n_typical_days)
+        medoid = _cluster_days(hours.stranded_mw[others], hours.bas, n_typical_days)
         stands_for[others] = others[medoid]
     representatives, counts = np.unique(stands_for, return_counts=True)
     period_of_day = [f"d{day.isoformat()}" for day in hours.dates]
@@ -314,7 +314,7 @@ def _assemble(hours: _YearHours, n_typical_days: int | None) -> RepresentativeDa
     return RepresentativeDays(
         days=days,
         timesteps=timesteps,
-        headroom=long(hours.headroom_mw, "headroom_mw"),
+        stranded=long(hours.stranded_mw, "stranded_mw"),
         load_mw=long(hours.load_mw, "load_mw"),
         day_of_year_map=pd.DataFrame(
             {"date": hours.dates, "period": [period_of_day[d] for d in stands_for]}

@@ -81,7 +81,7 @@
     maxZoom: 18,
   });
 
-  // regions shaded by headroom use
+  // regions shaded by stranded power used
   var regions = L.geoJSON(D.regions, {
     pane: pane("dcsite-regions", 320),
     style: function (f) {
@@ -89,7 +89,7 @@
         className: "dcsite-region",
         color: "#6b6b6b",
         weight: 1,
-        fillColor: regionColor(f.properties.headroom_used_pct),
+        fillColor: regionColor(f.properties.stranded_used_pct),
         fillOpacity: 0.5,
       };
     },
@@ -98,7 +98,7 @@
     },
   });
   regions.addTo(map);
-  overlays["Regions (shaded by headroom used)"] = regions;
+  overlays["Regions (shaded by stranded power used)"] = regions;
 
   // transmission context
   if (D.transmission) {
@@ -279,7 +279,7 @@
     html += row(dot(S.metro_color, "#fff"), "metro, demand served");
     html += row(dot(S.metro_unserved_color, "#fff"), "metro with unserved demand");
     html += row(line(S.assignment_color), "assignment (width \u221d served MW)");
-    html += "<h4>Regions: stranded headroom used (%)</h4><div class='dcsite-ramp'>";
+    html += "<h4>Regions: stranded power used (%)</h4><div class='dcsite-ramp'>";
     S.region_bins.forEach(function (bin, i) {
       html += "<span style='background:" + S.region_colors[i] + "'>" + bin + "+</span>";
     });

@@ -1,4 +1,4 @@
-"""Regional grid limit: stranded headroom plus procured firm capacity.
+"""Regional grid limit: stranded power plus procured firm capacity.
 
 Sets: regions R with their sites, time steps T.
 
@@ -6,14 +6,15 @@ Variable
     ``firm_capacity_mw[r] >= 0``: firm capacity procured in region r (paid per MW-year).
 
 Constraint
-    ``headroom_limit[r, t]``: sum_{s in r} grid import (s, t)
-                              <= headroom_share[r] * headroom_mw[r, t] + firm_capacity_mw[r]
+    ``stranded_limit[r, t]``: sum_{s in r} grid import (s, t)
+                              <= stranded_share_pct[r] / 100 * stranded_mw[r, t]
+                                 + firm_capacity_mw[r]
 
 Full-year check (``operational_check``): load the fixed plan cannot get from the grid in a step
 is ``shortfall_mw[r, t] >= 0`` on the left-hand side, paid at the unserved penalty.
 
-Parts (:class:`HeadroomParts`): firm capacity is a static decision; the limit is an hourly row
-and a limit a user sets (through the headroom share); the shortfall is the check's slack.
+Parts (:class:`StrandedParts`): firm capacity is a static decision; the limit is an hourly row
+and a limit a user sets (through the stranded share); the shortfall is the check's slack.
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from optimizer.model.sets import ModelData
 
 
 @dataclass(frozen=True)
-class HeadroomParts(Family):
-    """The headroom family's parts (see the module docstring)."""
+class StrandedParts(Family):
+    """The stranded family's parts (see the module docstring)."""
 
-    name = "headroom"
+    name = "stranded"
     firm_capacity_mw: pyo.Var = decision()
     shortfall_mw: pyo.Var | None = slack(hourly=True)
-    headroom_limit: pyo.Constraint = row(hourly=True, limit=True)
+    stranded_limit: pyo.Constraint = row(hourly=True, limit=True)
 
 
-def add_headroom(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """Add firm capacity and the per-region, per-step headroom limit to ``m``."""
+def add_stranded(m: pyo.ConcreteModel, d: ModelData) -> None:
+    """Add firm capacity and the per-region, per-step stranded limit to ``m``."""
     m.firm_capacity_mw = pyo.Var(m.regions, domain=pyo.NonNegativeReals)
     used = [r for r in d.regions if d.sites_in_region[r]]
     if d.operational_check:
@@ -48,6 +49,7 @@ def add_headroom(m: pyo.ConcreteModel, d: ModelData) -> None:
         drawn = sum(grid_import(m, s, t) for s in d.sites_in_region[r])
         if d.operational_check:
             drawn -= m.shortfall_mw[r, t]
-        return drawn <= d.headroom_share[r] * d.headroom_mw[r, t] + m.firm_capacity_mw[r]
+        available = d.stranded_share_pct[r] / 100 * d.stranded_mw[r, t]
+        return drawn <= available + m.firm_capacity_mw[r]
 
-    m.headroom_limit = pyo.Constraint(used, m.timesteps, rule=limit)
+    m.stranded_limit = pyo.Constraint(used, m.timesteps, rule=limit)
