@@ -10,6 +10,7 @@ quickstart runs the shrunk scenario) and ``DCSITE_NOTEBOOK_OUT`` pointing at a t
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,102 @@ WRITES = {
         "what_if/base/map.html",
         "what_if/latency-10-ms/map.html",
     ],
+}
+
+
+# A cell run after each notebook, in its kernel: what the notebook computed, as one JSON line
+# that the test checks against the library and the run folder (not only that cells ran).
+CHECK_PREFIX = "DCSITE_CHECK "
+CHECKS = {
+    "01_quickstart.ipynb": """
+import json
+from optimizer.results import Results as _Results
+_saved = _Results.load(RUN_DIR)
+_totals = results.summary["totals"]
+print("DCSITE_CHECK " + json.dumps({
+    "has_solution": results.summary["has_solution"],
+    "campus_mw": _totals["campus_mw"],
+    "target_mw": config.training.target_mw,
+    "objective_usd": results.summary["objective_usd"],
+    "saved_objective_usd": _saved.summary["objective_usd"],
+    "saved_sites": len(_saved.sites),
+    "sites": len(results.sites),
+    "full_year_hours": (results.summary.get("full_year") or {}).get("hours"),
+    "demand_mw": float(results.metros["inference_demand_mw"].sum()),
+    "served_mw": float(results.metros["served_mw"].sum()),
+    "unserved_mw": float(results.metros["unserved_mw"].sum()),
+}))
+""",
+    "02_stranded_power.ipynb": """
+import json
+print("DCSITE_CHECK " + json.dumps({
+    "bas": list(load.columns),
+    "years": [int(y) for y in years],
+    "limits_pct": [float(x) for x in LIMITS_PCT],
+    "headroom_mw": {f"{r.ba}|{r.limit_pct:g}": float(r.headroom_mw) for r in table.itertuples()},
+}))
+""",
+    "03_what_if.ipynb": """
+import json
+print("DCSITE_CHECK " + json.dumps({
+    name: {
+        "objective_usd": r.summary["objective_usd"],
+        "best_bound_usd": r.summary["best_bound_usd"],
+        "campus_mw": r.summary["totals"]["campus_mw"],
+        "target_mw": configs[name].training.target_mw,
+        "curtailment_pct": r.summary["totals"]["training_curtailment_pct"],
+        "metros": len(r.metros),
+    }
+    for name, r in runs.items()
+}))
+""",
+}
+
+
+def _check_output(nb: nbformat.NotebookNode) -> dict:
+    text = "".join(out.get("text", "") for out in nb.cells[-1].outputs if "text" in out)
+    line = next(line for line in text.splitlines() if line.startswith(CHECK_PREFIX))
+    return json.loads(line.removeprefix(CHECK_PREFIX))
+
+
+def _check_quickstart(found: dict, data_dir: Path) -> None:
+    assert found["has_solution"]
+    assert found["campus_mw"] == pytest.approx(found["target_mw"], abs=1e-6)
+    assert found["saved_objective_usd"] == found["objective_usd"]  # the run folder reads back
+    assert found["saved_sites"] == found["sites"]
+    assert found["full_year_hours"] == 8784  # the plan operated over every hour of 2024
+    served = found["served_mw"] + found["unserved_mw"]
+    assert served == pytest.approx(found["demand_mw"], rel=1e-6)  # every metro's demand met
+
+
+def _check_stranded_power(found: dict, data_dir: Path) -> None:
+    from optimizer.inputs import load_ba_load_mw
+    from optimizer.inputs.regions import ba_utc_offsets_h
+    from optimizer.stranded.headroom import headroom_table, stranded_power_by_ba
+
+    load = load_ba_load_mw(data_dir)[found["bas"]]
+    stranded = stranded_power_by_ba(load, ba_utc_offsets_h(), tuple(found["years"]))
+    table = headroom_table(stranded, found["limits_pct"])
+    expected = {f"{r.ba}|{r.limit_pct:g}": r.headroom_mw for r in table.itertuples()}
+    assert found["headroom_mw"] == pytest.approx(expected, rel=1e-12)
+    assert len(found["bas"]) == 22 and found["years"] == [2016, 2024]
+
+
+def _check_what_if(found: dict, data_dir: Path) -> None:
+    base = found["base"]
+    for name, run in found.items():
+        assert run["campus_mw"] == pytest.approx(run["target_mw"], abs=1e-6), name
+    # a dearer capital and no curtailment can only cost more: never below base's proven bound
+    assert found["wacc 12 %"]["objective_usd"] > base["best_bound_usd"]
+    assert found["no curtailment"]["objective_usd"] >= base["best_bound_usd"]
+    assert found["no curtailment"]["curtailment_pct"] == pytest.approx(0.0, abs=1e-6)
+    assert found["latency 10 ms"]["metros"] <= base["metros"]  # a tighter limit reaches fewer
+
+
+VERIFY = {
+    "01_quickstart.ipynb": _check_quickstart,
+    "02_stranded_power.ipynb": _check_stranded_power,
+    "03_what_if.ipynb": _check_what_if,
 }
 
 
@@ -85,6 +182,7 @@ def test_notebook_runs(name, data_dir, kernel_specs, tmp_path, monkeypatch, caps
     monkeypatch.setenv("DCSITE_NOTEBOOK_OUT", str(tmp_path))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = _read(name)  # executed in memory; the stored file stays as it is
+    nb.cells.append(nbformat.v4.new_code_cell(CHECKS[name]))
     client = NotebookClient(
         nb,
         km=KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=kernel_specs),
@@ -112,3 +210,8 @@ def test_notebook_runs(name, data_dir, kernel_specs, tmp_path, monkeypatch, caps
     assert seconds < TIME_LIMIT_S, f"{name}: took {seconds:.0f} s (limit {TIME_LIMIT_S:.0f} s)"
     missing = [path for path in WRITES[name] if not (tmp_path / path).is_file()]
     assert not missing, f"{name}: did not write {missing} under DCSITE_NOTEBOOK_OUT"
+    VERIFY[name](_check_output(nb), data_dir)
+
+
+def test_every_notebook_is_checked():
+    assert sorted(CHECKS) == sorted(VERIFY) == sorted(NOTEBOOKS)
