@@ -178,11 +178,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    shown = table[["variant", "status", "objective_usd", "mip_gap_pct", "wall_seconds"]].copy()
+    from optimizer.results.folder import status_text
+
+    shown = table[["variant", "objective_usd", "wall_seconds"]].copy()
+    shown.insert(1, "status", [status_text(row) for row in table.to_dict("records")])
     shown["objective_usd"] = (shown["objective_usd"] / 1e6).round(2)
-    shown["mip_gap_pct"] = shown["mip_gap_pct"].round(3)
-    shown["wall_seconds"] = shown["wall_seconds"].round(2)
-    shown.columns = ["variant", "status", "cost M USD/yr", "gap %", "seconds"]
+    shown["wall_seconds"] = shown["wall_seconds"].round(1)
+    shown.columns = ["variant", "status", "cost M USD/yr", "seconds"]
     print(shown.to_string(index=False))
     failed = int((~table["has_solution"]).sum())
     out = Path(args.out)

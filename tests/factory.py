@@ -81,6 +81,7 @@ def make_scenario(
     prices: dict | None = None,
     latency: list[dict] | None = None,
     regions: list[dict] | None = None,
+    inference_profiles: list[dict] | None = None,
     **config,
 ) -> Scenario:
     """Build a scenario from rows; ``stranded``/``prices`` map (region, timestep) to a value."""
@@ -117,4 +118,5 @@ def make_scenario(
         stranded=pd.DataFrame(stranded_rows),
         prices=price_frame,
         latency=None if latency is None else pd.DataFrame(latency),
+        inference_profiles=None if inference_profiles is None else pd.DataFrame(inference_profiles),
     )

@@ -111,6 +111,62 @@ def test_edge_modules_round_up():
     assert res.summary["totals"]["unserved_mw"] == pytest.approx(0.0)
 
 
+def _two_zone_case(east: tuple[float, float], west: tuple[float, float]):
+    # One edge site serves a 10 MW metro in each of two zones over two steps of 4380 h.
+    steps = [
+        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+    ]
+    metros = [
+        {"metro": "mE", "lat": 40.0, "lon": -88.0, "inference_demand_mw": 10.0,
+         "profile_zone": "east"},
+        {"metro": "mW", "lat": 40.0, "lon": -92.0, "inference_demand_mw": 10.0,
+         "profile_zone": "west"},
+    ]  # fmt: skip
+    profiles = [
+        {"profile_zone": z, "timestep": t, "inference_profile": v}
+        for z, values in (("east", east), ("west", west))
+        for t, v in zip(("t1", "t2"), values, strict=True)
+    ]
+    return make_scenario(
+        [site("s1", campus_allowed=False)],
+        metros=metros,
+        steps=steps,
+        inference_profiles=profiles,
+    )
+
+
+def test_edge_modules_cover_the_coincident_peak_not_the_sum_of_peaks():
+    # Loads: t1 10 + 4 = 14 MW, t2 2 + 10 = 12 MW. The coincident peak is 14 MW: 3 modules
+    # (the sum of the metros' peaks, 20 MW, would take 4). Energy: (14 + 12) MW * 4380 h * 50.
+    res = run_scenario(_two_zone_case(east=(1.0, 0.2), west=(0.4, 1.0)))
+    assert res.summary["totals"]["edge_modules"] == 3
+    assert res.summary["objective_usd"] == pytest.approx(15 * 2000 + 26 * 4380 * 50)
+    assert res.summary["totals"]["unserved_mw"] == pytest.approx(0.0)
+    # in step with each other, the zones peak together: 20 MW, 4 modules
+    together = run_scenario(_two_zone_case(east=(1.0, 0.2), west=(1.0, 0.4)))
+    assert together.summary["totals"]["edge_modules"] == 4
+    assert together.summary["objective_usd"] == pytest.approx(20 * 2000 + 26 * 4380 * 50)
+
+
+def test_negative_prices_are_priced():
+    # A 100 MW campus over two steps of 4380 h at -20 and 100 USD/MWh: energy earns in the
+    # first step. Cost: campus 100 * 1000 + 100 MW * 4380 h * (-20 + 100).
+    steps = [
+        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
+    ]
+    scenario = make_scenario(
+        [site("s1")],
+        steps=steps,
+        prices={("r1", "t1"): -20.0, ("r1", "t2"): 100.0},
+        training={"target_mw": 100.0, "campus_blocks_mw": [100.0]},
+    )
+    res = run_scenario(scenario)
+    assert res.summary["objective_usd"] == pytest.approx(100_000 + 100 * 4380 * 80)
+    assert res.summary["objective_breakdown_usd"]["energy"] == pytest.approx(100 * 4380 * 80)
+
+
 def test_choice_between_campus_blocks():
     # Target 200 MW with blocks 100 and 250: one site must take the 250 block (50 MW more than
     # needed); two sites can take 100 each. Cost per campus MW: 1000 + 8760 * 50.

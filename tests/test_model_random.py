@@ -117,10 +117,13 @@ def test_invariants_hold_on_every_solution(seed):
     assert (d["curtailed_mw"] >= -TOL).all() and (d["curtailed_mw"] <= d["campus_mw"] + TOL).all()
     hours = steps["weight_h"].sum()
     budget = cfg.training.curtailment_budget_pct / 100
+    peak = d.groupby("site")["inference_mw"].max()
     for s, row in res.sites.set_index("site").iterrows():
         assert row["curtailed_mwh"] <= budget * hours * row["campus_mw"] + 1e-4
         assert row["campus_mw"] + row["edge_mw"] <= sites.loc[s, "site_max_mw"] + TOL
-        assert row["edge_served_mw"] <= row["edge_mw"] + TOL
+        # modules cover the coincident inference peak, and no more than it needs (they cost)
+        assert row["inference_peak_mw"] == pytest.approx(peak[s], abs=TOL)
+        assert row["edge_mw"] == 5.0 * math.ceil(peak[s] / 5.0 - 1e-6)
     # interconnect
     limit = d["site"].map(sites["interconnect_mw"]) + d["site"].map(
         res.sites.set_index("site")["interconnect_upgrade_mw"]

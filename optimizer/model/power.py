@@ -51,9 +51,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyomo.environ as pyo
 
+from optimizer.model.demand import peak_steps, zones_of_sites
 from optimizer.model.parts import Family, decision, expression, row, slack
 from optimizer.model.sets import ModelData
 
@@ -77,14 +77,6 @@ class PowerParts(Family):
     power_upgrade_cap: pyo.Constraint = row(planning_only=True)
 
 
-def zones_of_sites(d: ModelData) -> dict[str, list[str]]:
-    """The inference zones each edge site serves (through its admissible pairs)."""
-    zones: dict[str, list[str]] = {s: [] for s in d.edge_sites}
-    for s, z in d.site_zones:
-        zones[s].append(z)
-    return zones
-
-
 def inference_mw(
     d: ModelData, edge_served_mw: Mapping[tuple[str, str], Any], zones: list[str], s: str, t: str
 ) -> Any:
@@ -98,18 +90,6 @@ def grid_import(m: pyo.ConcreteModel, s: str, t: str):
     if s in m.hourly_sites:
         return m.grid_import_mw[s, t]
     return m.edge_grid_import_mw[s, t]
-
-
-def undominated_steps(d: ModelData, zones: list[str]) -> list[str]:
-    """Steps whose vector of zone profiles is not dominated by another step's (ties: first)."""
-    if not zones:
-        return d.timesteps[:1]
-    p = np.array([[d.inference_profile[z, t] for z in zones] for t in d.timesteps])
-    ge = (p[:, None, :] >= p[None, :, :]).all(axis=2)  # ge[a, b]: a dominates-or-equals b
-    gt = ge & ~ge.T  # strictly dominates
-    tie = ge & ge.T & (np.arange(len(p))[:, None] < np.arange(len(p))[None, :])
-    dominated = (gt | tie).any(axis=0)
-    return [t for t, dom in zip(d.timesteps, dominated, strict=True) if not dom]
 
 
 def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
@@ -169,15 +149,8 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.timesteps,
         rule=lambda m, s, t: m.grid_import_mw[s, t] <= capacity(m, s),
     )
-    edge_index = []
-    steps_of: dict[tuple[str, ...], list[str]] = {}
-    for s in static:
-        key = tuple(zones[s])
-        if key not in steps_of:
-            steps_of[key] = undominated_steps(d, zones[s])
-        edge_index.extend((s, t) for t in steps_of[key])
     m.power_edge_interconnect_limit = pyo.Constraint(
-        edge_index, rule=lambda m, s, t: m.edge_grid_import_mw[s, t] <= capacity(m, s)
+        peak_steps(d, static), rule=lambda m, s, t: m.edge_grid_import_mw[s, t] <= capacity(m, s)
     )
     blocks_of = {s: [k for (g, k) in m.site_blocks if g == s] for s in group}
     m.power_upgrade_need = pyo.Constraint(

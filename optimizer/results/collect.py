@@ -27,7 +27,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from optimizer.model import BuiltModel
-from optimizer.model.power import inference_mw, zones_of_sites
+from optimizer.model.demand import zones_of_sites
+from optimizer.model.power import inference_mw
 from optimizer.results.folder import Results
 from optimizer.scenario import Scenario
 from optimizer.solve.highs import MatrixModel, SolveResult
@@ -148,6 +149,7 @@ def sites_table(
         matrix, result, p.power.power_interconnect_limit, p.power.power_edge_interconnect_limit
     )
     peak_import = dispatch.groupby("site", sort=False)["grid_import_mw"].max()
+    peak_inference = dispatch.groupby("site", sort=False)["inference_mw"].max()
     curtailed_mwh = (
         (dispatch["curtailed_mw"] * dispatch["weight_h"]).groupby(dispatch["site"]).sum()
     )
@@ -165,7 +167,8 @@ def sites_table(
                 "campus_mw": cmw,
                 "edge_modules": modules.get(s, 0),
                 "edge_mw": edge_mw.get(s, 0.0),
-                "edge_served_mw": edge_served.get(s, 0.0),
+                "edge_served_mw": edge_served.get(s, 0.0),  # sum of the metros' peaks
+                "inference_peak_mw": float(peak_inference[s]),  # coincident: what modules cover
                 "storage_energy_mwh": energy_mwh.get(s, 0.0),
                 "storage_power_mw": power_mw.get(s, 0.0),
                 "interconnect_mw": d.interconnect_mw[s],

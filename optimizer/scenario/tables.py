@@ -214,7 +214,7 @@ TABLES: dict[str, TableSpec] = {
         (
             _REGION,
             _TIMESTEP,
-            Column("price_usd_per_mwh", "float", "energy price, USD/MWh", ge=0),
+            Column("price_usd_per_mwh", "float", "energy price, USD/MWh"),
         ),
         ("region", "timestep"),
         optional=True,

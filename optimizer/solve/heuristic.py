@@ -25,7 +25,8 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model import BuiltModel
-from optimizer.model.demand import add_demand
+from optimizer.model.demand import add_demand, peak_steps, zones_of_sites
+from optimizer.model.power import inference_mw
 from optimizer.model.sets import ModelData, add_sets
 from optimizer.model.siting import add_edge_modules
 from optimizer.solve.highs import (
@@ -139,15 +140,16 @@ def edge_modules_mip(
     add_edge_modules(m, d)
     add_demand(m, d)
     sites = [s for s in d.edge_sites if d.pairs_of_site[s]]
+    zones_of = zones_of_sites(d)
     m.upgrade = pyo.Var(
         sites,
         domain=pyo.NonNegativeReals,
         bounds=lambda _, s: (0, d.interconnect_upgrade_max_mw[s]),
     )
     m.wire = pyo.Constraint(
-        sites,
-        rule=lambda m, s: (
-            d.pue[s] * sum(m.served_mw[s, mm] for mm in d.pairs_of_site[s])
+        peak_steps(d, sites),
+        rule=lambda m, s, t: (
+            d.pue[s] * inference_mw(d, m.edge_served_mw, zones_of[s], s, t)
             <= d.interconnect_mw[s] + m.upgrade[s]
         ),
     )
@@ -217,9 +219,15 @@ def warm_start(
         x[campus_cols[key]] = v
     module_cols = _columns(matrix, p.siting.edge_modules)
     served_cols = _columns(matrix, p.demand.served_mw)
-    for s, idx in module_cols.items():  # first guess: round the relaxed modules up
-        load = sum(x_lp[served_cols[s, mm]] for mm in d.pairs_of_site[s])
-        x[idx] = math.ceil(load / d.module_mw - EPS)
+    peak_load = {s: 0.0 for s in module_cols}  # first guess: the relaxed coincident peak, up
+    for s, t in peak_steps(d, list(module_cols)):
+        load = sum(
+            d.inference_profile[d.metro_zone[mm], t] * x_lp[served_cols[s, mm]]
+            for mm in d.pairs_of_site[s]
+        )
+        peak_load[s] = max(peak_load[s], load)
+    for s, idx in module_cols.items():
+        x[idx] = math.ceil(peak_load[s] / d.module_mw - EPS)
     best = None
     rounds = 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 (reported after the loop)
