@@ -19,12 +19,12 @@ Constraints
     served metros' peaks (metros in other time zones peak at other hours). P holds, for each
     edge site, only the steps whose vector of zone profiles no other step dominates
     (:func:`peak_steps`): at a dominated step every term is at most the dominating step's, so
-    its row cannot bind and leaving it out is exact. A site serving one zone has one such step
-    (the zone's peak), where the row is the old sum of peaks.
+    its row cannot bind and leaving it out is exact. A site serving one zone has one such step,
+    the zone's peak step.
 
 Parts (:class:`DemandParts`): both variables are static decisions and both rows bind them alone;
-the module cap is indexed by step (hourly), and both rows are planning-only ( the profiles are daily shapes, so the steps of the representative days hold
-every hour's profile vector). The rows need only the sets and ``edge_modules``
+the module cap is indexed by step (hourly). Both rows are planning-only: the US builder's profiles
+are daily shapes, so the representative days hold every hour's profile vector. The rows need only the sets and ``edge_modules``
 (``siting.add_edge_modules``), so the heuristic's edge model is built from this family too.
 """
 
