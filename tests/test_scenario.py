@@ -696,8 +696,10 @@ def test_build_section_is_optional_with_documented_defaults():
     assert load_scenario(EXAMPLES / "tiny").config.build is None
     build = UsBuildConfig()
     assert (build.year, build.record_first_year, build.record_last_year) == (2024, 2016, 2024)
-    assert build.bas == [] and build.backbone_networks == [] and build.pue_constant is None
+    assert build.bas == "lower48" and len(build.ba_codes) == 54
+    assert build.backbone_networks == [] and build.pue_constant is None
     assert (build.n_metros, build.n_typical_days, build.stranded_share_pct) == (100, 6, 50.0)
+    assert build.max_peak_days == 30
     assert (build.campus_spur_km, build.spur_capex_usd_per_mw_km) == (5.0, 2500.0)
     assert {k: v.model_dump() for k, v in build.campus_classes.items()} == {
         "345+": {"interconnect_mw": 500.0, "interconnect_upgrade_max_mw": 1500.0,

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from optimizer.builders.us import sites as st
+from optimizer.errors import InputError
 
 
 def _lines(coords: list[list[tuple[float, float]]], volt: str = "345") -> gpd.GeoDataFrame:
@@ -98,9 +99,28 @@ def test_time_to_power_median():
     table = st.time_to_power_by_region(queue).set_index("queue_region")
     assert table.loc["PJM", "median_years"] == pytest.approx(3.0, abs=0.01)  # 2, 3, 5 years
     assert table.loc["PJM", "online"] == 2 and table.loc["PJM", "agreement_only"] == 1
-    assert st.ba_time_to_power(["ERCO"], table.reset_index())["ERCO"] == pytest.approx(
-        1.0, abs=0.01
+    ttp = st.ba_time_to_power(["ERCO"], table.reset_index(), {"ERCO": "ERCOT"})
+    assert ttp["ERCO"] == pytest.approx(1.0, abs=0.01)
+    with pytest.raises(InputError, match="no interconnection-queue figures"):
+        st.ba_time_to_power(["NEVP"], table.reset_index(), {"NEVP": "West (non-ISO)"})
+
+
+def test_queue_region_of_an_iso_by_code_of_others_by_their_generators_nerc_region():
+    generators = pd.DataFrame(
+        {
+            "ba_code": ["ERCO", "NEVP", "NEVP", "TVA", "TVA", "XX"],
+            "nerc_region": ["TRE", "WECC", "SERC", "SERC", "RFC", "TRE"],
+            "capacity_mw": [100.0, 900.0, 10.0, 500.0, 40.0, 5.0],
+        }
     )
+    table = st.ba_queue_regions(["ERCO", "NEVP", "TVA"], generators).set_index("ba")
+    assert table["queue_region"].to_dict() == {
+        "ERCO": "ERCOT", "NEVP": "West (non-ISO)", "TVA": "Southeast (non-ISO)"
+    }  # fmt: skip
+    assert table.loc["NEVP", "basis"] == "NERC region WECC (EIA-860 generators)"
+    with pytest.raises(InputError, match="no queue region for BA.*XX \\(NERC region TRE\\).*"
+                       "YY \\(NERC region unknown"):  # fmt: skip
+        st.ba_queue_regions(["XX", "YY"], generators)
 
 
 @pytest.mark.realdata

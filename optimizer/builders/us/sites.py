@@ -31,11 +31,16 @@ Time to power
     From the LBNL queue: for requests entered since ``since_year`` with an online date (or, if
     not online, an interconnection agreement date), the median years from queue entry to that
     date in the queue region holding the BA. The figures per region are written to the run.
+    A BA's queue region comes from ``data/queue_regions.csv``: each of the seven ISOs is its own
+    BA; any other BA is in LBNL's non-ISO West if most of its generating capacity (EIA-860 2022
+    generators, the mirror's ``grid/eia_generators_2022_pypsa_usa.csv.gz``) is in NERC's WECC
+    (the Western Interconnection), else in the non-ISO Southeast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -45,20 +50,13 @@ import shapely
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError
+from optimizer.inputs.project import PROJECT_DATA_DIR
 
 METRIC_CRS = "EPSG:5070"  # CONUS Albers equal area, metres
 VOLTAGE_CLASSES = {"345+": ("345", "500", "735 AND ABOVE"), "220-287": ("220-287",)}
-BA_QUEUE_REGION = {
-    "PJM": "PJM", "CISO": "CAISO", "MISO": "MISO", "ERCO": "ERCOT", "NYIS": "NYISO",
-    "SWPP": "SPP", "ISNE": "ISO-NE",
-    "AZPS": "West (non-ISO)", "BPAT": "West (non-ISO)", "PACE": "West (non-ISO)",
-    "PACW": "West (non-ISO)", "PGE": "West (non-ISO)", "PSCO": "West (non-ISO)",
-    "SRP": "West (non-ISO)",
-    "CPLE": "Southeast (non-ISO)", "DUK": "Southeast (non-ISO)", "FPC": "Southeast (non-ISO)",
-    "FPL": "Southeast (non-ISO)", "SC": "Southeast (non-ISO)", "SCEG": "Southeast (non-ISO)",
-    "SOCO": "Southeast (non-ISO)", "TVA": "Southeast (non-ISO)",
-}  # fmt: skip
-"""Queue region (LBNL Queued Up) of each BA: its ISO, or the West / Southeast non-ISO areas."""
+QUEUE_REGIONS = PROJECT_DATA_DIR / "queue_regions.csv"
+"""Queue region (LBNL Queued Up) of a BA: an ISO's own BA by its code, any other by the NERC
+region of most of its generating capacity (:func:`ba_queue_regions`)."""
 
 
 def _sample_line(line: shapely.LineString, spacing_m: float) -> list[shapely.Point]:
@@ -250,13 +248,46 @@ def time_to_power_by_region(queue: pd.DataFrame, since_year: int = 2015) -> pd.D
     return out[["queue_region", "requests", "online", "agreement_only", "median_years"]]
 
 
-def ba_time_to_power(bas: Sequence[str], by_region: pd.DataFrame) -> dict[str, float]:
-    """Years to power per BA from its queue region's median."""
+def ba_nerc_regions(generators: pd.DataFrame) -> dict[str, str]:
+    """The NERC region holding most of each BA's generating capacity (``ba_code``,
+    ``nerc_region``, ``capacity_mw`` of the EIA-860 generators)."""
+    known = generators.dropna(subset=["ba_code", "nerc_region"])
+    by_region = known.groupby(["ba_code", "nerc_region"])["capacity_mw"].sum()
+    largest = by_region.sort_values(ascending=False, kind="stable").reset_index()
+    largest = largest.drop_duplicates("ba_code")
+    return dict(zip(largest["ba_code"], largest["nerc_region"], strict=True))
+
+
+def ba_queue_regions(
+    bas: Sequence[str], generators: pd.DataFrame, path: str | Path = QUEUE_REGIONS
+) -> pd.DataFrame:
+    """Queue region of each BA (:data:`QUEUE_REGIONS`): ``ba, queue_region, basis``."""
+    rules = pd.read_csv(path, dtype=str)
+    by_ba = rules[rules["match"] == "ba"].set_index("value")["queue_region"]
+    by_nerc = rules[rules["match"] == "nerc_region"].set_index("value")["queue_region"]
+    nerc = ba_nerc_regions(generators)
+    rows, unknown = [], []
+    for ba in bas:
+        if ba in by_ba.index:
+            rows.append((ba, by_ba[ba], "ISO"))
+        elif nerc.get(ba) in by_nerc.index:
+            rows.append((ba, by_nerc[nerc[ba]], f"NERC region {nerc[ba]} (EIA-860 generators)"))
+        else:
+            unknown.append(f"{ba} (NERC region {nerc.get(ba, 'unknown: no generators')})")
+    if unknown:
+        raise InputError(f"{path}: no queue region for BA(s) {', '.join(unknown)}")
+    return pd.DataFrame(rows, columns=["ba", "queue_region", "basis"])
+
+
+def ba_time_to_power(
+    bas: Sequence[str], by_region: pd.DataFrame, queue_region: Mapping[str, str]
+) -> dict[str, float]:
+    """Years to power per BA from the median of its queue region (``queue_region`` by BA)."""
     years = dict(zip(by_region["queue_region"], by_region["median_years"], strict=True))
-    missing = [ba for ba in bas if BA_QUEUE_REGION.get(ba) not in years]
+    missing = [ba for ba in bas if queue_region.get(ba) not in years]
     if missing:
         raise InputError(f"no interconnection-queue figures for BA(s) {missing}")
-    return {ba: float(years[BA_QUEUE_REGION[ba]]) for ba in bas}
+    return {ba: float(years[queue_region[ba]]) for ba in bas}
 
 
 def ba_reference_lat(ba_polygons: gpd.GeoDataFrame, bas: Sequence[str]) -> dict[str, float]:
