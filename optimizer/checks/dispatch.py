@@ -312,7 +312,9 @@ def _inference_mw(d: ModelData, plan: FixedPlan, sites: list[str]) -> np.ndarray
     return served @ d.series.inference_profile
 
 
-def _by_region(d: ModelData, regions: list[str], sites: list[str], values: np.ndarray):
+def _by_region(
+    d: ModelData, regions: list[str], sites: list[str], values: np.ndarray
+) -> np.ndarray:
     """Sum of ``values`` [site, step] over the sites of each region: [region, step]."""
     out = np.zeros((len(regions), values.shape[1]))
     at = {r: i for i, r in enumerate(regions)}
