@@ -217,6 +217,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``dcsite run: error: argument --gap-pct: ...``, exit 2."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        # no abbreviations: a prefix such as the old --gap must not silently mean --gap-pct
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         # "argument --gap-pct: 500: must be ..." (our option types) reads "--gap-pct 500: must ..."
         message = re.sub(r"^argument ([^:/ ]+)(?:/\S+)?: (?=\S+: )", r"\1 ", message)
@@ -238,6 +242,12 @@ def _seconds(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text}: must be a number of seconds above 0, e.g. 600")
     return value
+
+
+def _renamed_gap(text: str) -> NoReturn:
+    raise argparse.ArgumentTypeError(
+        f"{text}: renamed --gap-pct, a percentage (--gap-pct 1 for a 1 % gap)"
+    )
 
 
 def _gap_pct(text: str) -> float:
@@ -348,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--gap-pct", type=_gap_pct, default=None, help="relative MIP gap in %%, e.g. 1 (0 to 100)"
     )
+    run.add_argument("--gap", type=_renamed_gap, help=argparse.SUPPRESS)  # the old name
     run.add_argument("--threads", type=_threads, default=None, help="HiGHS threads (1 to cores)")
     run.add_argument("--quiet", action="store_true", help="no HiGHS log, only the summary")
     run.set_defaults(func=_cmd_run)

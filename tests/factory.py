@@ -120,3 +120,23 @@ def make_scenario(
         latency=None if latency is None else pd.DataFrame(latency),
         inference_profiles=None if inference_profiles is None else pd.DataFrame(inference_profiles),
     )
+
+
+def random_settings(rng, regions: list[str], targets_mw: list[float]) -> dict:
+    """The regions and settings of the random small instances (tests/test_model_random.py,
+    tests/test_dispatch.py): region prices and shares, then training drawn from ``rng``."""
+    return {
+        "regions": [
+            {"region": r, "firm_capacity_usd_per_mw_year": float(rng.uniform(5e4, 3e5)),
+             "stranded_share_pct": float(rng.uniform(50, 100))}
+            for r in regions
+        ],
+        "training": {"target_mw": float(rng.choice(targets_mw)), "campus_blocks_mw": [5.0, 10.0],
+                     "curtailment_budget_pct": float(rng.choice([0, 1, 10])),
+                     "curtailment_cost_usd_per_mwh": float(rng.uniform(0, 300))},
+        "costs": {"firm_capacity_usd_per_mw_year": 1e5, "delay_cost_usd_per_mw_year": 1e4},
+        "finance": {"wacc_pct": 7.0, "campus_lifetime_years": 20, "edge_lifetime_years": 10,
+                    "storage_lifetime_years": 15, "interconnect_lifetime_years": 40},
+        "storage": {"charge_efficiency_pct": 92, "discharge_efficiency_pct": 95},
+        "inference": {"module_mw": 5.0, "unserved_penalty_usd_per_mwh": 2000.0},
+    }  # fmt: skip

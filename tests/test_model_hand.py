@@ -11,6 +11,14 @@ from optimizer.pipeline import run_scenario
 pytestmark = pytest.mark.solver
 
 
+def _steps(*weights_h: float) -> list[dict]:
+    """One-hour steps t1, t2, ... of one period, standing for the given hours of the year."""
+    return [
+        {"timestep": f"t{i}", "period": "d", "duration_h": 1.0, "weight_h": w}
+        for i, w in enumerate(weights_h, start=1)
+    ]
+
+
 def test_storage_arbitrage_at_one_site():
     # A 100 MW campus, two one-hour steps of 4380 h each: energy at 10 and 100 USD/MWh.
     # Storage (1 h, lossless) shifts load from the expensive to the cheap hour; each MW saves
@@ -18,10 +26,7 @@ def test_storage_arbitrage_at_one_site():
     # fits. The 150 MW interconnect caps charging at 50 MW on top of the campus: 50 MW / 50 MWh.
     # Cost: campus 100 * 1000 + energy 150 MW * 4380 h * 10 + 50 MW * 4380 h * 100
     # + storage 50 * 200,000.
-    steps = [
-        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-    ]
+    steps = _steps(4380.0, 4380.0)
     scenario = make_scenario(
         [site("s1", interconnect_mw=150.0, storage_allowed=True)],
         steps=steps,
@@ -48,10 +53,7 @@ def test_stranded_limit_binding_training_curtails_exactly_its_budget():
     # power: curtailing all of it would be 17,520 MWh, twice the budget, so firm capacity x must
     # cover (100 - x) * 175.2 <= 8,760 -> x >= 50. Another firm MW (100,000 USD) would save only
     # 175.2 MWh * 150 = 26,280 USD of curtailment, so x = 50 and the budget binds exactly.
-    steps = [
-        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 8584.8},
-        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 175.2},
-    ]
+    steps = _steps(8584.8, 175.2)
     scenario = make_scenario(
         [site("s1")],
         steps=steps,
@@ -113,10 +115,7 @@ def test_edge_modules_round_up():
 
 def _two_zone_case(east: tuple[float, float], west: tuple[float, float]):
     # One edge site serves a 10 MW metro in each of two zones over two steps of 4380 h.
-    steps = [
-        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-    ]
+    steps = _steps(4380.0, 4380.0)
     metros = [
         {"metro": "mE", "lat": 40.0, "lon": -88.0, "inference_demand_mw": 10.0,
          "profile_zone": "east"},
@@ -152,10 +151,7 @@ def test_edge_modules_cover_the_coincident_peak_not_the_sum_of_peaks():
 def test_negative_prices_are_priced():
     # A 100 MW campus over two steps of 4380 h at -20 and 100 USD/MWh: energy earns in the
     # first step. Cost: campus 100 * 1000 + 100 MW * 4380 h * (-20 + 100).
-    steps = [
-        {"timestep": "t1", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-        {"timestep": "t2", "period": "d", "duration_h": 1.0, "weight_h": 4380.0},
-    ]
+    steps = _steps(4380.0, 4380.0)
     scenario = make_scenario(
         [site("s1")],
         steps=steps,

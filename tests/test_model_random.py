@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from factory import make_scenario, site
+from factory import make_scenario, random_settings, site
 
 from optimizer.model import build_model
 from optimizer.pipeline import run_scenario
@@ -63,16 +63,7 @@ def random_scenario(seed: int):
         stranded=stranded,
         prices=prices,
         latency=latency,
-        regions=[{"region": r, "firm_capacity_usd_per_mw_year": float(rng.uniform(5e4, 3e5)),
-                  "stranded_share_pct": float(rng.uniform(50, 100))} for r in regions],
-        training={"target_mw": float(rng.choice([0, 5, 10, 15])), "campus_blocks_mw": [5.0, 10.0],
-                  "curtailment_budget_pct": float(rng.choice([0, 1, 10])),
-                  "curtailment_cost_usd_per_mwh": float(rng.uniform(0, 300))},
-        costs={"firm_capacity_usd_per_mw_year": 1e5, "delay_cost_usd_per_mw_year": 1e4},
-        finance={"wacc_pct": 7.0, "campus_lifetime_years": 20, "edge_lifetime_years": 10,
-                 "storage_lifetime_years": 15, "interconnect_lifetime_years": 40},
-        storage={"charge_efficiency_pct": 92, "discharge_efficiency_pct": 95},
-        inference={"module_mw": 5.0, "unserved_penalty_usd_per_mwh": 2000.0},
+        **random_settings(rng, regions, [0, 5, 10, 15]),
     )  # fmt: skip
 
 

@@ -304,6 +304,7 @@ def test_leftovers_of_a_live_writer_are_kept(tmp_path):
         ("--threads", "-4", "--threads -4: must be from 1 to"),
         ("--threads", "100000", "--threads 100000: must be from 1 to"),
         ("--threads", "two", "--threads two: not a number"),
+        ("--gap", "0.01", "--gap 0.01: renamed --gap-pct, a percentage (--gap-pct 1 for a 1 %"),
     ],
 )
 def test_bad_option_values_are_refused(scenario, tmp_path, capsys, option, value, message):
@@ -311,6 +312,15 @@ def test_bad_option_values_are_refused(scenario, tmp_path, capsys, option, value
     assert main(["run", str(scenario), "--out", str(out), option, value]) == 2
     line = one_error_line(capsys)
     assert line.startswith(f"dcsite run: error: {message}"), line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--gap-p", "--time-lim", "--thread"])
+def test_abbreviated_options_are_refused(scenario, tmp_path, capsys, option):
+    # a prefix must never silently stand for a longer option (the old --gap read as --gap-pct)
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), option, "1"]) == 2
+    assert f"unrecognized arguments: {option} 1" in one_error_line(capsys)
     assert not out.exists()
 
 

@@ -17,13 +17,17 @@ Sets
 A site row may stand for ``count[s]`` identical sites (a group of campus candidates of one BA
 and voltage class); its decisions are the group's totals (see ``siting`` and ``power``).
 
-Parameters (units in names) are dicts keyed by the set elements.
+Parameters (units in names) are dicts keyed by the set elements. The time series are also
+held as arrays over the time steps (:class:`StepSeries`, ``ModelData.series``), for code that
+builds matrices instead of a Pyomo model (the full-year check's dispatch LP).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from optimizer.scenario import Scenario
@@ -35,6 +39,24 @@ def capital_recovery_factor(rate: float, lifetime_years: float) -> float:
         return 1.0 / lifetime_years
     growth = (1.0 + rate) ** lifetime_years
     return rate * growth / (growth - 1.0)
+
+
+@dataclass(frozen=True)
+class StepSeries:
+    """The time series of :class:`ModelData` as arrays, one column per time step in
+    ``timesteps`` order; same names and units as the dicts (``stranded_mw[i, j]`` is
+    ``ModelData.stranded_mw[regions[i], timesteps[j]]``)."""
+
+    weight_h: np.ndarray
+    """[step]"""
+    duration_h: np.ndarray
+    """[step]"""
+    stranded_mw: np.ndarray
+    """[region, step], regions in ``regions`` order"""
+    price_usd_per_mwh: np.ndarray
+    """[region, step], regions in ``regions`` order"""
+    inference_profile: np.ndarray
+    """[zone, step], zones in ``zones`` order"""
 
 
 @dataclass
@@ -90,6 +112,8 @@ class ModelData:
     costs: dict[str, float]
     curtailment_cost_usd_per_mwh: float
     unserved_penalty_usd_per_mwh: float
+    series: StepSeries
+    """the time series above as arrays over the steps"""
     operational_check: bool = False
     """Full-year check: builds are fixed by the caller; inference may go unserved hour by hour
     and training may exceed its curtailment budget, both at the unserved penalty."""
@@ -109,7 +133,17 @@ def _column(frame, key: str, value: str) -> dict:
 
 
 def _triples(frame, a: str, b: str, value: str) -> dict:
-    return {(x, y): float(v) for x, y, v in frame[[a, b, value]].itertuples(index=False)}
+    keys = zip(frame[a].tolist(), frame[b].tolist(), strict=True)
+    return dict(zip(keys, frame[value].to_numpy(dtype=float).tolist(), strict=True))
+
+
+def _grid(frame: pd.DataFrame, a: str, keys: list[str], value: str, steps: list[str]) -> np.ndarray:
+    """``frame``'s ``value`` as an array [key, step] (keys and steps in the given order)."""
+    table = frame.pivot(index=a, columns="timestep", values=value)
+    grid = table.reindex(index=keys, columns=steps).to_numpy(dtype=float)
+    if np.isnan(grid).any():
+        raise ValueError(f"{value}: not given for every ({a}, timestep)")  # validated: a bug
+    return grid
 
 
 def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData:
@@ -212,6 +246,17 @@ def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData
         costs=cfg.costs.model_dump(),
         curtailment_cost_usd_per_mwh=cfg.training.curtailment_cost_usd_per_mwh,
         unserved_penalty_usd_per_mwh=cfg.inference.unserved_penalty_usd_per_mwh,
+        series=StepSeries(
+            weight_h=ts["weight_h"].to_numpy(dtype=float),
+            duration_h=ts["duration_h"].to_numpy(dtype=float),
+            stranded_mw=_grid(scenario.stranded, "region", regions, "stranded_mw", timesteps),
+            price_usd_per_mwh=_grid(
+                scenario.prices, "region", regions, "price_usd_per_mwh", timesteps
+            ),
+            inference_profile=_grid(
+                scenario.inference_profiles, "profile_zone", zones, "inference_profile", timesteps
+            ),
+        ),
         operational_check=operational_check,
     )
 

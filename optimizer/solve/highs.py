@@ -124,6 +124,7 @@ class SolveResult:
 
 
 def new_highs(lp: highspy.HighsLp, options: SolverOptions) -> highspy.Highs:
+    """A HiGHS instance with ``options`` set and ``lp`` passed to it."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", options.log_to_console)
     h.setOptionValue("log_to_console", options.log_to_console)
@@ -142,6 +143,14 @@ _STATUS = {
     "kUnbounded": "unbounded",
     "kUnboundedOrInfeasible": "infeasible",
 }
+
+
+def model_status(h: highspy.Highs) -> tuple[str, str]:
+    """The status of the last run, as this project names it (``optimal``, ``time_limit``,
+    ``infeasible``, ``unbounded``, ``error: <HiGHS status>``), and HiGHS' own name."""
+    model_status = h.getModelStatus()
+    name = model_status.name if hasattr(model_status, "name") else str(model_status)
+    return _STATUS.get(name, f"error: {name}"), name
 
 
 def _finite(value: float) -> float | None:
@@ -165,11 +174,9 @@ def solve_matrix(
     started = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - started
-    model_status = h.getModelStatus()
-    name = model_status.name if hasattr(model_status, "name") else str(model_status)
+    status, name = model_status(h)
     info = h.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    status = _STATUS.get(name, f"error: {name}")
     is_mip = matrix.integer_columns.size > 0
     gap = _finite(info.mip_gap) if is_mip and has_solution else (0.0 if has_solution else None)
     result = SolveResult(

@@ -1,0 +1,594 @@
+"""The dispatch LP of a fixed plan, built straight as sparse matrices and handed to HiGHS.
+
+A plan's static decisions (:class:`FixedPlan`, read from a solved model through its declared
+parts) fix what is built; what is left is the hourly operation: the LP below. It is the
+``operational_check`` model of :mod:`optimizer.model` with every static decision fixed and the
+planning-only rows dropped (that Pyomo model is its definition and the tests' reference),
+written with numpy and scipy instead: on the default US year it is built and handed to HiGHS in
+about a second, where the Pyomo model takes tens of seconds.
+
+Sets: the sites the plan uses, U (something built there); of them the hourly sites U_h (campus
+or storage allowed), the campus sites U_c with ``campus_mw[s] > 0`` and the storage sites U_b
+with ``storage_power_mw[s] > 0`` (both within U_h), and the edge-only sites U_e (edge sites
+that allow neither: no variables); the regions with an hourly site R_h, and those whose used
+sites are all edge-only R_e; the time steps T (weights ``w[t]``, durations ``dur[t]``,
+``hours = sum_t w[t]``) with ``prev(t)``, the step before t in its period (cyclic); inference
+zones z with profiles ``profile[z, t]``; metros m in zone z(m).
+
+Plan (:class:`FixedPlan`): ``campus_mw[s]``, ``campus_count[s]``, ``edge_served_mw[s, z]``,
+``storage_power_mw[s]``, ``storage_energy_mwh[s]``, ``interconnect_upgrade_mw[s]``,
+``firm_capacity_mw[r]``, ``unserved_mw[m]``, and the cost terms it fixes. Derived:
+``inference_mw[s, t] = sum_z profile[z, t] * edge_served_mw[s, z]``; the constant draw of an
+edge-only site ``edge_import_mw[s, t] = pue[s] * inference_mw[s, t]``; ``n[s] =
+campus_count[s]`` for a group row (count > 1), else 1; the open grid of region r,
+``available[r, t] = stranded_share_pct[r] / 100 * stranded_mw[r, t] + firm_capacity_mw[r]
+- sum_{s in U_e, in r} edge_import_mw[s, t]``.
+
+Columns (all >= 0; hourly blocks site-major, column ``first + i * |T| + t``)
+    ``grid_import_mw[s, t]``, s in U_h:  <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
+    ``curtailed_mw[s, t]``, s in U_c:    <= campus_mw[s]
+    ``charge_mw[s, t]``, ``discharge_mw[s, t]``, s in U_b: <= storage_power_mw[s]
+    ``soc_mwh[s, t]``, s in U_b:         <= storage_energy_mwh[s]
+    ``curtail_excess_mwh[s]``, s in U_c: slack of the curtailment budget
+    ``shortfall_mw[r, t]``, r in R_h:    slack of the stranded limit
+The model's caps (``power_curtail_cap``, ``power_interconnect_limit``, ``storage_*_cap``) are
+these column bounds. What the plan fixes at zero is left out: curtailment and its budget at a
+site without a campus, storage where the plan has no storage power (its state of charge could
+only stay put), and the shortfall of a region in R_e, which is the constant
+``max(0, -available[r, t])``.
+
+Rows
+    ``power_balance[s, t]``, s in U_h (equality; curtailment only for s in U_c, storage only
+    for s in U_b):
+        grid_import_mw + discharge_mw - charge_mw + pue[s] * curtailed_mw
+            = pue[s] * (inference_mw[s, t] + campus_mw[s])
+    ``power_curtail_budget[s]``, s in U_c:
+        sum_t w[t] * curtailed_mw[s, t] - curtail_excess_mwh[s]
+            <= curtailment_budget_frac * hours * campus_mw[s]
+    ``storage_soc[s, t]``, s in U_b (equality):
+        soc_mwh[s, t] - soc_mwh[s, prev(t)] - dur[t] * eta_c * charge_mw[s, t]
+            + dur[t] / eta_d * discharge_mw[s, t] = 0
+    ``stranded_limit[r, t]``, r in R_h:
+        sum_{s in U_h, in r} grid_import_mw[s, t] - shortfall_mw[r, t] <= available[r, t]
+
+Objective: the dispatch cost terms (``ObjectiveParts.dispatch_terms``), each a linear part and
+a constant
+    ``energy``      = sum_{s in U_h, t} w[t] * price_usd_per_mwh[r(s), t] * grid_import_mw[s, t]
+                      + sum_{s in U_e, t} w[t] * price_usd_per_mwh[r(s), t] * edge_import_mw[s, t]
+    ``curtailment`` = curtailment_cost_usd_per_mwh * sum_{s, t} w[t] * curtailed_mw[s, t]
+                      + max(unserved_penalty - curtailment_cost, 0) * sum_s curtail_excess_mwh[s]
+    ``unserved``    = unserved_penalty_usd_per_mwh * (sum_{r in R_h, t} w[t] * shortfall_mw[r, t]
+                      + sum_{r in R_e, t} w[t] * max(0, -available[r, t])
+                      + sum_m inference_energy_h[z(m)] * unserved_mw[m])
+with ``inference_energy_h[z] = sum_t w[t] * profile[z, t]`` of this year. The other cost terms
+are fixed by the plan (``FixedPlan.fixed_cost_usd``, the solved model's values).
+
+Built once, updated per year: the matrix depends only on the sets, PUE, the storage
+efficiencies and the steps' weights and durations; the plan and the time series (stranded
+power, prices, inference profiles) enter only column bounds, row bounds, costs and constants.
+So :meth:`DispatchLP.update` operates the same plan over another year with the same steps
+(another weather year) by changing those vectors of the one HiGHS model, which then starts
+from its last basis.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from scipy import sparse
+
+from optimizer.model import BuiltModel, ModelData, ModelPartsError
+from optimizer.model.objective import ObjectiveParts
+from optimizer.solve.highs import INF, SolverOptions, model_status, new_highs
+
+BUILT_TOLERANCE = 1e-9
+"""A decision above this counts as built (a site is used)."""
+
+
+def _values(component) -> dict:
+    """Values of an indexed Pyomo variable or expression (an unset variable is 0)."""
+    return {
+        index: float(pyo.value(item, exception=False) or 0.0) for index, item in component.items()
+    }
+
+
+@dataclass(frozen=True)
+class FixedPlan:
+    """A solved plan's static decisions, as numbers keyed like the model's components.
+
+    ``sites`` are the sites where the plan builds anything (campus, modules, storage or an
+    upgrade), in the model's order; ``fixed_cost_usd`` the cost terms the plan alone sets
+    (every term but the dispatch terms).
+    """
+
+    sites: list[str]
+    campus_mw: dict[str, float]
+    campus_count: dict[str, float]
+    edge_served_mw: dict[tuple[str, str], float]
+    storage_power_mw: dict[str, float]
+    storage_energy_mwh: dict[str, float]
+    interconnect_upgrade_mw: dict[str, float]
+    firm_capacity_mw: dict[str, float]
+    unserved_mw: dict[str, float]
+    fixed_cost_usd: dict[str, float]
+
+    @classmethod
+    def of(cls, built: BuiltModel) -> FixedPlan:
+        """The plan of a solved model (values loaded), read through its declared parts.
+
+        Raises ModelPartsError when the model has a static decision this plan does not read
+        (the dispatch LP would silently ignore it).
+        """
+        p = built.parts
+        read = [
+            p.siting.build_campus,  # through campus_mw and campus_count
+            p.siting.edge_modules,  # whether a site is used
+            p.demand.served_mw,  # through edge_served_mw
+            p.demand.unserved_mw,
+            p.storage.storage_energy_mwh,
+            p.storage.storage_power_mw,
+            p.power.interconnect_upgrade_mw,
+            p.stranded.firm_capacity_mw,
+        ]
+        known = {id(v) for v in read}
+        unknown = [v.name for v in p.static_decisions() if id(v) not in known]
+        if unknown:
+            raise ModelPartsError(f"the dispatch LP does not read static decisions {unknown}")
+        campus_mw = _values(p.siting.campus_mw)
+        modules = _values(p.siting.edge_modules)
+        power = _values(p.storage.storage_power_mw)
+        energy = _values(p.storage.storage_energy_mwh)
+        upgrade = _values(p.power.interconnect_upgrade_mw)
+        built_at = (campus_mw, modules, power, energy, upgrade)
+        sites = [
+            s
+            for s in built.data.sites
+            if any(abs(v.get(s, 0.0)) > BUILT_TOLERANCE for v in built_at)
+        ]
+        dispatch = set(ObjectiveParts.dispatch_terms)
+        cost = p.objective.cost_usd
+        return cls(
+            sites=sites,
+            campus_mw=campus_mw,
+            campus_count=_values(p.siting.campus_count),
+            edge_served_mw=_values(p.demand.edge_served_mw),
+            storage_power_mw=power,
+            storage_energy_mwh=energy,
+            interconnect_upgrade_mw=upgrade,
+            firm_capacity_mw=_values(p.stranded.firm_capacity_mw),
+            unserved_mw=_values(p.demand.unserved_mw),
+            fixed_cost_usd={
+                k: float(pyo.value(cost[k])) for k in ObjectiveParts.terms if k not in dispatch
+            },
+        )
+
+
+@dataclass
+class DispatchSolution:
+    """The dispatch LP's answer, summed up: what the full-year check reports.
+
+    ``cost_usd`` has every cost term (the plan's fixed terms and the dispatch terms), in
+    ``ObjectiveParts.terms`` order; energies are over the year (weights applied).
+    """
+
+    status: str
+    highs_status: str
+    has_solution: bool
+    cost_usd: dict[str, float] = field(default_factory=dict)
+    curtailed_mwh: float = 0.0
+    """training IT energy curtailed"""
+    curtail_excess_mwh: float = 0.0
+    """curtailment beyond the sites' budgets"""
+    shortfall_mwh: float = 0.0
+    """load the regions' stranded power and firm capacity could not carry"""
+    unassigned_mwh: float = 0.0
+    """inference the plan serves nowhere (unserved_mw over the year's profiles)"""
+    campus_mw: float = 0.0
+    hours: float = 0.0
+    sites_operated: int = 0
+    solve_seconds: float = 0.0
+    x: np.ndarray | None = None
+
+    @property
+    def objective_usd(self) -> float:
+        """Total annualized cost of the plan operated over the year."""
+        return sum(self.cost_usd.values())
+
+    @property
+    def dispatch_cost_usd(self) -> float:
+        """The dispatch terms (energy, curtailment, unserved)."""
+        return sum(self.cost_usd[k] for k in ObjectiveParts.dispatch_terms)
+
+    @property
+    def training_curtailment_pct(self) -> float:
+        """Curtailed training energy, % of the campuses' energy over the year."""
+        return 100 * self.curtailed_mwh / (self.campus_mw * self.hours) if self.campus_mw else 0.0
+
+    @property
+    def unserved_energy_mwh(self) -> float:
+        """Inference left unserved by the plan plus load short of grid power."""
+        return self.unassigned_mwh + self.shortfall_mwh
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The sets in LP order, and where each block of columns and rows starts."""
+
+    hourly: list[str]  # U_h
+    campus: list[str]  # U_c
+    storage: list[str]  # U_b
+    edge_only: list[str]  # U_e
+    regions: list[str]  # R_h
+    edge_regions: list[str]  # R_e
+    steps: int
+    col: dict[str, int]
+    row: dict[str, int]
+    n_col: int
+    n_row: int
+
+
+def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
+    used = set(plan.sites)
+    if not used <= set(d.sites):
+        raise ValueError(f"the plan uses sites the year lacks: {sorted(used - set(d.sites))}")
+    hourly_sites, campus_sites = set(d.hourly_sites), set(d.campus_sites)
+    storage_sites, edge_sites = set(d.storage_sites), set(d.edge_sites)
+    sites = [s for s in d.sites if s in used]
+    hourly = [s for s in sites if s in hourly_sites]
+    campus = [s for s in hourly if s in campus_sites and plan.campus_mw.get(s, 0.0) > 0]
+    storage = [s for s in hourly if s in storage_sites and plan.storage_power_mw.get(s, 0.0) > 0]
+    edge_only = [s for s in sites if s in edge_sites and s not in hourly_sites]
+    with_hourly = {d.site_region[s] for s in hourly}
+    with_edge = {d.site_region[s] for s in edge_only} - with_hourly
+    regions = [r for r in d.regions if r in with_hourly]
+    edge_regions = [r for r in d.regions if r in with_edge]
+    steps = len(d.timesteps)
+    cols = [
+        ("grid_import_mw", len(hourly) * steps),
+        ("curtailed_mw", len(campus) * steps),
+        ("charge_mw", len(storage) * steps),
+        ("discharge_mw", len(storage) * steps),
+        ("soc_mwh", len(storage) * steps),
+        ("curtail_excess_mwh", len(campus)),
+        ("shortfall_mw", len(regions) * steps),
+    ]
+    rows = [
+        ("power_balance", len(hourly) * steps),
+        ("power_curtail_budget", len(campus)),
+        ("storage_soc", len(storage) * steps),
+        ("stranded_limit", len(regions) * steps),
+    ]
+
+    def starts(blocks: list[tuple[str, int]]) -> tuple[dict[str, int], int]:
+        first = np.concatenate([[0], np.cumsum([n for _, n in blocks])])
+        return {name: int(first[i]) for i, (name, _) in enumerate(blocks)}, int(first[-1])
+
+    col, n_col = starts(cols)
+    row, n_row = starts(rows)
+    return _Layout(
+        hourly, campus, storage, edge_only, regions, edge_regions, steps, col, row, n_col, n_row
+    )
+
+
+def _block(first: int, n: int, steps: int) -> np.ndarray:
+    """Indices [i, t] of a site-major block of n x steps entries starting at ``first``."""
+    return first + np.arange(n * steps).reshape(n, steps)
+
+
+@dataclass
+class _Vectors:
+    """What the plan and the year's time series set: bounds, costs and constants."""
+
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cost: dict[str, np.ndarray]  # dispatch term -> cost per column
+    constant_usd: dict[str, float]  # dispatch term -> its constant part
+    unassigned_mwh: float  # inference the plan serves nowhere
+    edge_shortfall_mwh: float  # shortfall of the regions in R_e
+
+    @property
+    def col_cost(self) -> np.ndarray:
+        return sum(self.cost.values())
+
+    @property
+    def offset(self) -> float:
+        return sum(self.constant_usd.values())
+
+
+def _inference_mw(d: ModelData, plan: FixedPlan, sites: list[str]) -> np.ndarray:
+    """Inference IT load [site, step] of ``sites`` under the plan (served MW x zone profiles)."""
+    zone = {z: i for i, z in enumerate(d.zones)}
+    position = {s: i for i, s in enumerate(sites)}
+    served = np.zeros((len(sites), len(d.zones)))
+    for (s, z), mw in plan.edge_served_mw.items():
+        if s in position:
+            served[position[s], zone[z]] += mw
+    return served @ d.series.inference_profile
+
+
+def _by_region(
+    d: ModelData, regions: list[str], sites: list[str], values: np.ndarray
+) -> np.ndarray:
+    """Sum of ``values`` [site, step] over the sites of each region: [region, step]."""
+    out = np.zeros((len(regions), values.shape[1]))
+    at = {r: i for i, r in enumerate(regions)}
+    mine = [i for i, s in enumerate(sites) if d.site_region[s] in at]
+    rows = np.array([at[d.site_region[sites[i]]] for i in mine], dtype=int)
+    np.add.at(out, rows, values[mine])
+    return out
+
+
+def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
+    """Bounds, right-hand sides, costs and constants of the LP for the plan over d's year."""
+    series, steps = d.series, lay.steps
+    w = series.weight_h
+    index = {r: i for i, r in enumerate(d.regions)}
+    col_lower, col_upper = np.zeros(lay.n_col), np.full(lay.n_col, INF)
+    row_lower, row_upper = np.full(lay.n_row, -INF), np.full(lay.n_row, INF)
+
+    def cols(name: str, n: int) -> slice:
+        return slice(lay.col[name], lay.col[name] + n)
+
+    def rows(name: str, n: int) -> slice:
+        return slice(lay.row[name], lay.row[name] + n)
+
+    def per_site(values: list[float]) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=float), steps)
+
+    def get(values: dict[str, float], keys: list[str]) -> np.ndarray:
+        return np.array([values.get(k, 0.0) for k in keys], dtype=float)
+
+    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.regions)
+    # column bounds: the model's caps
+    capacity = [
+        d.interconnect_mw[s] * (plan.campus_count.get(s, 0.0) if d.count[s] > 1 else 1.0)
+        + plan.interconnect_upgrade_mw.get(s, 0.0)
+        for s in lay.hourly
+    ]
+    col_upper[cols("grid_import_mw", n_h * steps)] = per_site(capacity)
+    campus_mw = get(plan.campus_mw, lay.campus)
+    col_upper[cols("curtailed_mw", n_c * steps)] = np.repeat(campus_mw, steps)
+    power = per_site(get(plan.storage_power_mw, lay.storage).tolist())
+    col_upper[cols("charge_mw", n_b * steps)] = power
+    col_upper[cols("discharge_mw", n_b * steps)] = power
+    energy = get(plan.storage_energy_mwh, lay.storage)
+    col_upper[cols("soc_mwh", n_b * steps)] = np.repeat(energy, steps)
+
+    # power balance = pue * (inference + campus); budget; state of charge = 0
+    pue_h = get(d.pue, lay.hourly)
+    demand = pue_h[:, None] * (
+        _inference_mw(d, plan, lay.hourly) + get(plan.campus_mw, lay.hourly)[:, None]
+    )
+    row_lower[rows("power_balance", n_h * steps)] = demand.ravel()
+    row_upper[rows("power_balance", n_h * steps)] = demand.ravel()
+    budget = d.curtailment_budget_frac * d.hours_per_year * campus_mw
+    row_upper[rows("power_curtail_budget", n_c)] = budget
+    row_lower[rows("storage_soc", n_b * steps)] = 0.0
+    row_upper[rows("storage_soc", n_b * steps)] = 0.0
+
+    # stranded limit: share x stranded + firm - edge-only import (R_h); R_e: constant shortfall
+    edge_import = get(d.pue, lay.edge_only)[:, None] * _inference_mw(d, plan, lay.edge_only)
+
+    def available(regions: list[str]) -> np.ndarray:
+        share = np.array([d.stranded_share_pct[r] / 100 for r in regions])
+        firm = get(plan.firm_capacity_mw, regions)
+        stranded = series.stranded_mw[[index[r] for r in regions]]
+        edge = _by_region(d, regions, lay.edge_only, edge_import)
+        return share[:, None] * stranded + firm[:, None] - edge
+
+    row_upper[rows("stranded_limit", n_r * steps)] = available(lay.regions).ravel()
+    edge_shortfall = np.maximum(0.0, -available(lay.edge_regions))  # [R_e, step]
+
+    # costs of the dispatch terms, per column, and their constant parts
+    cc, penalty = d.curtailment_cost_usd_per_mwh, d.unserved_penalty_usd_per_mwh
+    price = series.price_usd_per_mwh
+    cost = {k: np.zeros(lay.n_col) for k in ObjectiveParts.dispatch_terms}
+    price_h = price[[index[d.site_region[s]] for s in lay.hourly]]
+    cost["energy"][cols("grid_import_mw", n_h * steps)] = (w * price_h).ravel()
+    cost["curtailment"][cols("curtailed_mw", n_c * steps)] = np.tile(cc * w, n_c)
+    cost["curtailment"][cols("curtail_excess_mwh", n_c)] = max(penalty - cc, 0.0)
+    cost["unserved"][cols("shortfall_mw", n_r * steps)] = np.tile(penalty * w, n_r)
+    price_e = price[[index[d.site_region[s]] for s in lay.edge_only]]
+    zone = {z: i for i, z in enumerate(d.zones)}
+    energy_h = series.inference_profile @ w  # [zone]: the year's full-load hours
+    unassigned = float(
+        sum(energy_h[zone[d.metro_zone[m]]] * mw for m, mw in plan.unserved_mw.items())
+    )
+    edge_shortfall_mwh = float((edge_shortfall @ w).sum())
+    return _Vectors(
+        col_lower=col_lower,
+        col_upper=col_upper,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        cost=cost,
+        constant_usd={
+            "energy": float((w * price_e * edge_import).sum()),
+            "curtailment": 0.0,
+            "unserved": penalty * (unassigned + edge_shortfall_mwh),
+        },
+        unassigned_mwh=unassigned,
+        edge_shortfall_mwh=edge_shortfall_mwh,
+    )
+
+
+def _matrix(d: ModelData, lay: _Layout) -> sparse.csc_array:
+    """The constraint matrix: it depends on the sets, PUE, efficiencies, weights and
+    durations only."""
+    steps, series = lay.steps, d.series
+    w, dur = series.weight_h, series.duration_h
+    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.regions)
+    gi = _block(lay.col["grid_import_mw"], n_h, steps)
+    cu = _block(lay.col["curtailed_mw"], n_c, steps)
+    ch = _block(lay.col["charge_mw"], n_b, steps)
+    dis = _block(lay.col["discharge_mw"], n_b, steps)
+    soc = _block(lay.col["soc_mwh"], n_b, steps)
+    excess = lay.col["curtail_excess_mwh"] + np.arange(n_c)
+    shortfall = _block(lay.col["shortfall_mw"], n_r, steps)
+    balance = _block(lay.row["power_balance"], n_h, steps)
+    budget = lay.row["power_curtail_budget"] + np.arange(n_c)
+    soc_row = _block(lay.row["storage_soc"], n_b, steps)
+    limit = _block(lay.row["stranded_limit"], n_r, steps)
+    position = {s: i for i, s in enumerate(lay.hourly)}
+    at_c = [position[s] for s in lay.campus]
+    at_b = [position[s] for s in lay.storage]
+    region = {r: i for i, r in enumerate(lay.regions)}
+    region_of_h = [region[d.site_region[s]] for s in lay.hourly]
+    pue_c = np.array([d.pue[s] for s in lay.campus], dtype=float)
+    step = {t: j for j, t in enumerate(d.timesteps)}
+    prev = np.array([step[d.prev_timestep[t]] for t in d.timesteps], dtype=int)
+    eta_c, eta_d = d.charge_efficiency_pct / 100, d.discharge_efficiency_pct / 100
+    ones = np.ones
+
+    entries = [  # (rows, columns, values), each triple of one shape
+        (balance, gi, ones(gi.shape)),
+        (balance[at_c], cu, np.broadcast_to(pue_c[:, None], cu.shape)),
+        (balance[at_b], dis, ones(dis.shape)),
+        (balance[at_b], ch, -ones(ch.shape)),
+        (np.broadcast_to(budget[:, None], cu.shape), cu, np.broadcast_to(w, cu.shape)),
+        (budget, excess, -ones(n_c)),
+        (soc_row, soc, ones(soc.shape)),
+        (soc_row, soc[:, prev], -ones(soc.shape)),
+        (soc_row, ch, np.broadcast_to(-dur * eta_c, ch.shape)),
+        (soc_row, dis, np.broadcast_to(dur / eta_d, dis.shape)),
+        (limit[region_of_h], gi, ones(gi.shape)),
+        (limit, shortfall, -ones(shortfall.shape)),
+    ]
+    rows = np.concatenate([np.ravel(r) for r, _, _ in entries])
+    cols = np.concatenate([np.ravel(c) for _, c, _ in entries])
+    vals = np.concatenate([np.ravel(v) for _, _, v in entries])
+    a = sparse.csc_array((vals, (rows, cols)), shape=(lay.n_row, lay.n_col))
+    a.sum_duplicates()  # soc - soc(prev) of a one-step period cancels
+    a.eliminate_zeros()
+    a.sort_indices()
+    return a
+
+
+class DispatchLP:
+    """The dispatch LP of ``plan`` over the year of ``data``, held in one HiGHS model.
+
+    ``DispatchLP(data, plan, options).solve()`` operates the plan over the year;
+    :meth:`update` moves the same model to another year with the same steps (only bounds and
+    costs change); :meth:`solve` again starts from the last basis.
+    """
+
+    def __init__(self, data: ModelData, plan: FixedPlan, options: SolverOptions) -> None:
+        started = time.perf_counter()
+        self.plan = plan
+        self.data = data
+        self.layout = _layout(data, plan)
+        a = _matrix(data, self.layout)
+        vectors = _vectors(data, plan, self.layout)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.layout.n_col, self.layout.n_row
+        lp.col_cost_ = vectors.col_cost
+        lp.offset_ = vectors.offset
+        lp.col_lower_, lp.col_upper_ = vectors.col_lower, vectors.col_upper
+        lp.row_lower_, lp.row_upper_ = vectors.row_lower, vectors.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr
+        lp.a_matrix_.index_ = a.indices
+        lp.a_matrix_.value_ = a.data
+        self.nonzeros = int(a.nnz)
+        self._vectors = vectors
+        self._structure = _structure(data)
+        self.highs = new_highs(lp, options)
+        self.build_seconds = time.perf_counter() - started
+
+    @property
+    def shape(self) -> dict[str, int]:
+        """Numbers of columns, rows and nonzeros."""
+        return {
+            "variables": self.layout.n_col,
+            "constraints": self.layout.n_row,
+            "nonzeros": self.nonzeros,
+        }
+
+    def update(self, data: ModelData) -> None:
+        """Operate the same plan over ``data``'s year: same sites, regions, zones and steps (with
+        the same weights and durations), other stranded power, prices and inference profiles.
+        Changes only bounds, right-hand sides, costs and the offset of the HiGHS model."""
+        if _structure(data) != self._structure:
+            raise ValueError(
+                "update needs a year with the same sites, regions, zones, steps, weights, "
+                "durations and efficiencies; build a new DispatchLP instead"
+            )
+        v = _vectors(data, self.plan, self.layout)
+        n_col, n_row = self.layout.n_col, self.layout.n_row
+        cols, rows = np.arange(n_col, dtype=np.int32), np.arange(n_row, dtype=np.int32)
+        h = self.highs
+        h.changeColsCost(n_col, cols, v.col_cost)
+        h.changeColsBounds(n_col, cols, v.col_lower, v.col_upper)
+        h.changeRowsBounds(n_row, rows, v.row_lower, v.row_upper)
+        h.changeObjectiveOffset(v.offset)
+        self.data, self._vectors = data, v
+
+    def solve(self) -> DispatchSolution:
+        """Solve the LP and sum up its solution (:class:`DispatchSolution`)."""
+        lay, d, v = self.layout, self.data, self._vectors
+        started = time.perf_counter()
+        if lay.n_col:
+            self.highs.run()
+            status, name = model_status(self.highs)
+            has_solution = self.highs.getInfo().primal_solution_status == 2  # feasible
+        else:  # no site with hourly decisions: every figure is a constant
+            status, name, has_solution = "optimal", "kModelEmpty", True
+        seconds = time.perf_counter() - started
+        if not has_solution:
+            return DispatchSolution(status, name, False, solve_seconds=seconds)
+        x = np.asarray(self.highs.getSolution().col_value, dtype=float)[: lay.n_col]
+        steps, w = lay.steps, d.series.weight_h
+
+        def block(name: str, n: int) -> np.ndarray:
+            return x[lay.col[name] : lay.col[name] + n * steps].reshape(n, steps)
+
+        dispatch = {k: float(v.cost[k] @ x) + v.constant_usd[k] for k in v.cost}
+        cost = {
+            k: dispatch[k] if k in dispatch else self.plan.fixed_cost_usd[k]
+            for k in ObjectiveParts.terms
+        }
+        curtailed = block("curtailed_mw", len(lay.campus))
+        shortfall = block("shortfall_mw", len(lay.regions))
+        excess = lay.col["curtail_excess_mwh"]
+        return DispatchSolution(
+            status=status,
+            highs_status=name,
+            has_solution=True,
+            cost_usd=cost,
+            curtailed_mwh=float((curtailed @ w).sum()),
+            curtail_excess_mwh=float(x[excess : excess + len(lay.campus)].sum()),
+            shortfall_mwh=float((shortfall @ w).sum()) + v.edge_shortfall_mwh,
+            unassigned_mwh=v.unassigned_mwh,
+            campus_mw=float(sum(self.plan.campus_mw.get(s, 0.0) for s in lay.campus)),
+            hours=d.hours_per_year,
+            sites_operated=len(self.plan.sites),
+            solve_seconds=seconds,
+            x=x,
+        )
+
+
+def _structure(d: ModelData) -> tuple:
+    """What the matrix depends on besides the plan (update keeps all of it)."""
+    return (
+        tuple(d.sites),
+        tuple(d.hourly_sites),
+        tuple(d.regions),
+        tuple(d.zones),
+        tuple(d.timesteps),
+        tuple(d.prev_timestep[t] for t in d.timesteps),
+        tuple(d.pue[s] for s in d.sites),
+        d.series.weight_h.tobytes(),
+        d.series.duration_h.tobytes(),
+        d.charge_efficiency_pct,
+        d.discharge_efficiency_pct,
+    )
+
+
+def operate(data: ModelData, plan: FixedPlan, options: SolverOptions) -> DispatchSolution:
+    """Operate ``plan`` over the year of ``data`` (build the dispatch LP and solve it)."""
+    return DispatchLP(data, plan, options).solve()
