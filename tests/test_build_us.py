@@ -1,6 +1,7 @@
-"""The US scenario builder over the lower 48: which BAs it models and why, every lower-48 metro
-in reach, BAs with missing years, and the 22 BAs of the Duke study as the earlier releases built
-them (``build.bas: duke22``)."""
+"""The US scenario builder over the lower 48: which BAs it models and why, every campus
+candidate an individual site with its own place and figures, every lower-48 metro in reach, BAs
+with missing years, and the 22 BAs of the Duke study on the polygons the earlier releases used
+(``build.bas: duke22``)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def test_default_build_covers_the_54_lower_48_bas(lower48):
     # every modelled BA hosts a site, sites lie only in them, and the BAs that were grey before
     # (Nevada, Idaho, Montana, Wyoming, New Mexico, El Paso) now host campus candidates
     assert set(lower48.sites["region"]) == set(lower48.bas)
-    assert (modelled["campus_groups"] + modelled["edge_sites"] > 0).all()
-    assert (modelled.loc[["NEVP", "IPCO", "NWMT", "WACM", "PNM", "EPE"], "campus_groups"] > 0).all()
+    assert (modelled["campus_candidates"] + modelled["edge_sites"] > 0).all()
+    grey = ["NEVP", "IPCO", "NWMT", "WACM", "PNM", "EPE"]
+    assert (modelled.loc[grey, "campus_candidates"] > 0).all()
     assert set(lower48.days.stranded["region"]) == set(lower48.bas)
     # at most 30 peak days (their own would be 45) hold every modelled BA's summer and winter
     # peak load and lowest stranded power within 1 % of its peak
@@ -83,6 +85,70 @@ def test_default_build_covers_the_54_lower_48_bas(lower48):
     assert peaks.groupby("region")["reason"].nunique().to_dict() == dict.fromkeys(lower48.bas, 3)
     assert set(peaks["date"]) == set(days.loc[days["kind"] == "peak", "date"])
     assert 0 < peaks["shortfall_pct"].max() <= 1.0
+
+
+def test_every_campus_candidate_is_an_individual_site_with_its_own_figures(lower48, data_dir):
+    from shapely import box
+
+    from optimizer.builders.us import places as pl
+    from optimizer.inputs import load_ba_polygons
+
+    table = lower48.tables["campus_candidates"]
+    campus = lower48.sites[lower48.sites["campus_allowed"]]
+    # the default scenario: at least 2,000 individual campus candidates (2,220 line points every
+    # 75 km and 696 plants of 500 MW or more in 2024), every one its own row of sites.csv
+    assert len(table) >= 2_000 and len(campus) == len(table)
+    assert set(campus["site"]) == set(table["site"]) and table["site"].is_unique
+    assert (table["count"] == 1).all() and (lower48.sites["count"] == 1).all()
+    kinds = table["kind"].value_counts()
+    assert kinds["line"] >= 1_500 and kinds["plant"] >= 600
+    bas = lower48.tables["balancing_authorities"]
+    assert bas["campus_candidates"].sum() == len(table)
+    assert bas["plant_candidates"].sum() == kinds["plant"]
+    for column in ("place", "county", "state", "reeds_zone"):
+        assert table[column].map(lambda v: isinstance(v, str) and v != "").all(), column
+    assert (
+        table["site"].str.fullmatch(r"campus-[A-Z]+-[a-z0-9-]+-[a-z]{2}-\d{2,}|plant-\d+-.+").all()
+    )
+    # PUE from each candidate's latitude, quoted to two decimals
+    np.testing.assert_array_equal(table["pue"], table["pue"].round(2))
+    assert table["pue"].between(1.12, 1.30).all()
+    # time to power of its county, else state, else queue region (plants: co-location)
+    line, plant = table[table["kind"] == "line"], table[table["kind"] == "plant"]
+    assert set(line["time_to_power_level"]) == set(pl.TIME_TO_POWER_LEVELS)
+    local = line["time_to_power_level"] != "queue_region"
+    assert (line.loc[local, "time_to_power_records"] >= pl.MIN_QUEUE_RECORDS).all()
+    assert (line.loc[~local, "time_to_power_records"] >= 1).all()
+    assert line["time_to_power_years"].between(0.1, 15).all()
+    rule = plant["time_to_power_level"] == pl.COLOCATION_LEVEL
+    assert rule.mean() > 0.9
+    assert (plant.loc[rule, "time_to_power_years"] == pl.COLOCATION_TIME_TO_POWER_YEARS).all()
+    assert (plant.loc[~rule, "time_to_power_years"] < pl.COLOCATION_TIME_TO_POWER_YEARS).all()
+    # a line campus's spur is the way to its nearest substation; its class's grid figures
+    np.testing.assert_array_equal(line["spur_km"], line["substation_km"])
+    assert line["substation_km"].median() < 40 and line["line"].ne("").all()
+    np.testing.assert_allclose(line["spur_capex_usd_per_mw"], 2500.0 * line["spur_km"])
+    high = line[line["voltage_class"] == "345+"]
+    assert (high["interconnect_mw"] == 500).all() and (high["site_max_mw"] == 2000).all()
+    # a plant: 40 % of its capacity at its own connection, no spur and no upgrade
+    share = plant["plant_capacity_mw"] * pl.COLOCATION_SHARE_PCT / 100
+    np.testing.assert_allclose(plant["interconnect_mw"], share)
+    assert (plant[["spur_km", "spur_capex_usd_per_mw", "interconnect_upgrade_max_mw"]] == 0).all(
+        axis=None
+    )
+    assert (plant["plant_capacity_mw"] >= pl.PLANT_MIN_CAPACITY_MW).all()
+    # ... in the BA whose polygon holds it (its load counts against that BA's stranded power)
+    polygons = load_ba_polygons(data_dir, all_bas=True).set_index("ba")
+    for row in plant.sample(60, random_state=1).itertuples():
+        point = box(row.lon, row.lat, row.lon, row.lat)
+        assert polygons.loc[row.region, "geometry"].intersects(point), row.site
+    # no storage at campus candidates by default (build.campus_storage)
+    assert not lower48.sites["storage_allowed"].any()
+    # the scenario's sites table carries the descriptive columns
+    sites = lower48.sites.set_index("site")
+    palo_verde = table[table["plant"].str.contains("Palo Verde", case=False)].iloc[0]
+    assert sites.loc[palo_verde["site"], "place"] == "Maricopa County, AZ"
+    assert sites.loc[palo_verde["site"], "kind"] == "plant"
 
 
 def test_every_lower_48_metro_of_the_largest_is_in_reach(lower48, data_dir):
@@ -148,10 +214,12 @@ def test_bas_with_missing_years_are_built_and_reported(lower48, data_dir):
     assert set(prepared.scenario.regions["region"]) == {"PSEI", "TEPC"}
 
 
-def test_duke22_reproduces_the_22_ba_build(data_dir):
-    """``build.bas: duke22`` gives the build of the releases before the lower 48: the sites on
-    the 40-BA polygons, the same metros, pairs and representative days as the 22-BA file."""
+def test_duke22_builds_the_22_bas_on_their_first_release_polygons(data_dir):
+    """``build.bas: duke22`` gives the BAs, polygons, metros, pairs and representative days of
+    the releases before the lower 48; its campus candidates are individual sites now (the grouped
+    plan of those releases is not reproduced exactly)."""
     import optimizer.inputs as ds
+    from optimizer.builders.us import places as pl
     from optimizer.builders.us import sites as st
     from optimizer.builders.us import timeseries as tsr
     from optimizer.builders.us.scenario import build_us
@@ -162,20 +230,29 @@ def test_duke22_reproduces_the_22_ba_build(data_dir):
     load22 = ds.load_ba_load_mw(data_dir)
     assert build.bas == list(load22.columns)
     assert build.tables["balancing_authorities"]["modelled"].all()
-    # the figures of the 22-BA default before the lower 48
-    assert len(build.sites) == 171 and int(build.sites["campus_allowed"].sum()) == 42
+    # the edge sites, metros and pairs of the 22-BA default before the lower 48
+    assert int(build.sites["edge_allowed"].sum()) == 129
     assert len(build.metros) == 95 and len(build.latency) == 485
     assert len(build.days.timesteps) == 816
     assert build.tables["left_out_metros"]["metro"].tolist() == [
         "29820", "46520", "10740", "21340", "14260",
     ]  # fmt: skip
-    # campus candidates from the first release's polygons, days from the 22-BA file
-    old = st.line_candidates(
-        ds.load_transmission_lines(data_dir), ds.load_ba_polygons(data_dir), build.bas, 50.0
-    )
+    # campus candidates on the first release's polygons, days from the 22-BA file
+    polygons = ds.load_ba_polygons(data_dir)
+    on_lines = st.line_candidates(ds.load_transmission_lines(data_dir), polygons, build.bas, 75.0)
+    plants = st.plant_sites(pl.plant_candidates(ds.load_eia_generators(data_dir)), polygons,
+                            build.bas)  # fmt: skip
+    table = build.tables["campus_candidates"]
+    line = table[table["kind"] == "line"]
+    key = ["region", "voltage_class", "line", "lat", "lon"]
     pd.testing.assert_frame_equal(
-        build.tables["campus_candidates"], pd.DataFrame(old.drop(columns="geometry"))
+        line[key].sort_values(key, ignore_index=True),
+        pd.DataFrame(on_lines[key]).sort_values(key, ignore_index=True),
     )
+    assert sorted(table.loc[table["kind"] == "plant", "plant_id_eia"]) == sorted(
+        plants["plant_id_eia"]
+    )
+    assert int(build.sites["campus_allowed"].sum()) == len(on_lines) + len(plants) > 2_000
     days = tsr.representative_days(load22, ba_utc_offsets_h(), 2024, 6, (2016, 2024))
     pd.testing.assert_frame_equal(build.tables["representative_days"], days.days)
     np.testing.assert_array_equal(build.days.stranded["stranded_mw"], days.stranded["stranded_mw"])

@@ -77,17 +77,30 @@ class UsBuildConfig(Section):
         "releases before the lower 48), or a list of BA codes (on the lower-48 polygons)",
     )
     campus_spacing_km: float = Field(
-        50.0, gt=0, description="one campus candidate per this many km of transmission line, km"
+        75.0,
+        gt=0,
+        description="one campus candidate per this many km of 220 kV+ line, km (75: about 2,200 "
+        "line candidates and, with the plants, 2,900 individual campus candidates over the "
+        "lower 48; 50 gives 3,500 and 4,200)",
     )
     campus_classes: dict[CampusClass, CampusClassConfig] = Field(
         default_factory=_default_campus_classes,
         description="campus candidate grid figures per line voltage class (default: 345+: "
         "500 MW interconnect, 1500 MW upgrade, 2000 MW site; 220-287: 200, 400, 600 MW)",
     )
-    campus_spur_km: float = Field(
-        5.0,
-        ge=0,
-        description="spur from a campus candidate to its line (a tap through a new substation), km",
+    plant_min_capacity_mw: float = Field(
+        500.0,
+        gt=0,
+        description="existing plants of at least this operating capacity (EIA-860 2022) are "
+        "campus candidates (co-location: 40 % of the plant's capacity at its connection), MW",
+    )
+    campus_storage: bool = Field(
+        False,
+        description="campus candidates may build storage (storage_allowed); off by default: "
+        "storage at campus candidates was never chosen in the default runs (0 MWh), and each "
+        "candidate with storage carries its own hourly operation (5 hourly series: grid "
+        "import, curtailment, charge, discharge, state of charge) while candidates without "
+        "storage share one per (BA, PUE)",
     )
     spur_capex_usd_per_mw_km: float = Field(
         2500.0,

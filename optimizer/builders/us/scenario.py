@@ -3,11 +3,14 @@
 Stages, each a pure function of the previous stage's output (so a notebook can stop anywhere):
 
 1. ``load_inputs``: the public data the builder reads (hourly load of the 54 lower-48 load BAs,
-   lines, BA polygons, metros, existing data centers, queue, EIA-860 generators, backbone
-   topologies);
-2. ``build_sites``: campus candidate groups along high-voltage lines and edge candidates at the
-   largest metros and data-center clusters (:mod:`.sites`), with PUE, time to power
-   and spur cost, in the chosen BAs (``build.bas``) that can host a site (:func:`ba_table`);
+   lines, BA polygons, counties, ReEDS zones, metros, existing data centers, queue, EIA-860
+   generators, backbone topologies);
+2. ``build_sites``: individual campus candidates (one site row each) along high-voltage lines
+   and at existing plants of 500 MW or more (co-location), and edge candidates at the largest
+   metros and data-center clusters (:mod:`.sites`), each with its place (county, state, ReEDS
+   zone), PUE, time to power, spur and grid figures, in the chosen BAs (``build.bas``) that can
+   host a site (:func:`ba_table`); the campus candidates with every figure are the run's
+   ``campus_candidates.csv``;
 3. ``build_metros``: inference demand per metro (population x peak W per resident), its
    latency limit and its time zone;
 4. ``build_latency``: round-trip latency of admissible site-metro pairs over the merged backbone
@@ -51,13 +54,14 @@ import pandas as pd
 
 from optimizer import inputs as ds
 from optimizer.builders.us import latency as lat
+from optimizer.builders.us import places as pl
 from optimizer.builders.us import sites as st
 from optimizer.builders.us import timeseries as tsr
 from optimizer.builders.us.settings import NO_BUILD
 from optimizer.errors import InputError
 from optimizer.inputs.project import PROJECT_DATA_DIR
-from optimizer.inputs.regions import ba_utc_offsets_h, lower48_states
-from optimizer.scenario import Scenario, ScenarioConfig, scenario_from_frames
+from optimizer.inputs.regions import ba_utc_offsets_h, lower48_states, state_codes
+from optimizer.scenario import TABLES, Scenario, ScenarioConfig, scenario_from_frames
 from optimizer.stranded.headroom import stranded_power_by_ba, year_ranges
 
 REGION_COSTS = PROJECT_DATA_DIR / "costs" / "regions.csv"
@@ -72,6 +76,8 @@ class UsInputs:
     load_mw: pd.DataFrame
     lines: gpd.GeoDataFrame
     ba_polygons: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    reeds_zones: gpd.GeoDataFrame
     metros: gpd.GeoDataFrame
     datacenters: gpd.GeoDataFrame
     queue: pd.DataFrame
@@ -108,7 +114,8 @@ class UsBuild:
     tables: dict[str, pd.DataFrame]
     """what the builder decided on the way, for the run folder: ``balancing_authorities``,
     ``time_to_power``, ``representative_days``, ``peak_days`` (the day kept for each BA's
-    extremes and its shortfall), ``campus_candidates``, ``left_out_metros``"""
+    extremes and its shortfall), ``campus_candidates`` (every campus candidate with its place,
+    line or plant and figures: :data:`.sites.CANDIDATE_COLUMNS`), ``left_out_metros``"""
     stage_seconds: dict[str, float]
 
 
@@ -121,6 +128,8 @@ def load_inputs(
         load_mw=ds.load_ba_load_mw(data_dir, all_bas=True),
         lines=ds.load_transmission_lines(data_dir),
         ba_polygons=ds.load_ba_polygons(data_dir, all_bas=not duke22_polygons),
+        counties=ds.load_counties(data_dir),
+        reeds_zones=ds.load_reeds_zones(data_dir),
         metros=ds.load_metros(data_dir),
         datacenters=ds.load_datacenters(data_dir),
         queue=ds.load_interconnection_queue(data_dir),
@@ -141,7 +150,7 @@ def chosen_bas(config: ScenarioConfig, load_mw: pd.DataFrame) -> list[str]:
 BA_TABLE_COLUMNS = [
     "ba", "modelled", "reason", "years_used", "years_missing", "model_year_hours",
     "model_year_hours_missing",
-    "has_polygon", "campus_candidates", "campus_groups", "edge_sites",
+    "has_polygon", "campus_candidates", "plant_candidates", "campus_pue_values", "edge_sites",
 ]  # fmt: skip
 """Columns of ``balancing_authorities.csv`` (:func:`ba_table`)."""
 
@@ -175,21 +184,21 @@ def ba_record(
 
 
 def ba_table(
-    record: pd.DataFrame,
-    polygons: gpd.GeoDataFrame,
-    sites: pd.DataFrame,
-    candidates: pd.DataFrame,
-    year: int,
+    record: pd.DataFrame, polygons: gpd.GeoDataFrame, sites: pd.DataFrame, year: int
 ) -> pd.DataFrame:
     """Every BA of ``build.bas``: whether it is modelled, why not, the years of its record, and
-    its candidate sites (columns :data:`BA_TABLE_COLUMNS`; see the module docstring)."""
+    its candidate sites: campus candidates (of which at plants), the distinct PUE values among
+    them (candidates of one BA and PUE share an hourly operation in the model) and edge sites
+    (columns :data:`BA_TABLE_COLUMNS`; see the module docstring)."""
     table = record.copy()
     table["has_polygon"] = table["ba"].isin(polygons["ba"])
-    table["campus_candidates"] = table["ba"].map(candidates["region"].value_counts())
     campus = sites[sites["campus_allowed"]]
-    table["campus_groups"] = table["ba"].map(campus["region"].value_counts())
+    table["campus_candidates"] = table["ba"].map(campus["region"].value_counts())
+    plants = campus[campus["kind"] == "plant"]
+    table["plant_candidates"] = table["ba"].map(plants["region"].value_counts())
+    table["campus_pue_values"] = table["ba"].map(campus.groupby("region")["pue"].nunique())
     table["edge_sites"] = table["ba"].map(sites.loc[sites["edge_allowed"], "region"].value_counts())
-    for column in ("campus_candidates", "campus_groups", "edge_sites"):
+    for column in ("campus_candidates", "plant_candidates", "campus_pue_values", "edge_sites"):
         table[column] = table[column].fillna(0).astype("int64")
     reasons = []
     for row in table.itertuples():
@@ -205,8 +214,10 @@ def ba_table(
             reasons.append(
                 "no polygon: it sells most in no county (EIA-861 2018), so no site can be placed"
             )
-        elif row.campus_groups + row.edge_sites == 0:
-            reasons.append("no candidate site in its polygon (no 220 kV+ line, metro or cluster)")
+        elif row.campus_candidates + row.edge_sites == 0:
+            reasons.append(
+                "no candidate site in its polygon (no 220 kV+ line, large plant, metro or cluster)"
+            )
         else:
             reasons.append("")
     table["reason"] = reasons
@@ -216,20 +227,17 @@ def ba_table(
 
 def build_sites(
     config: ScenarioConfig, inputs: UsInputs, bas: list[str]
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
-    """Site rows (campus groups, then edge sites), the campus candidate points, and the
-    time-to-power figures per queue region."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Site rows (campus candidates, then edge sites; the columns of the scenario's sites
+    table), the campus candidate table with every figure (:data:`.sites.CANDIDATE_COLUMNS`),
+    and the time-to-power figures per queue region."""
     b = config.build
-    candidates = st.line_candidates(
-        inputs.lines, inputs.ba_polygons, bas, b.campus_spacing_km, tuple(b.campus_classes)
-    )
     by_region = st.time_to_power_by_region(inputs.queue)
     placed = [ba for ba in bas if ba in set(inputs.ba_polygons["ba"])]
     queue_region = dict(
         st.ba_queue_regions(placed, inputs.generators)[["ba", "queue_region"]].to_numpy()
     )
     ttp = st.ba_time_to_power(placed, by_region, queue_region)
-    ref_lat = st.ba_reference_lat(inputs.ba_polygons, placed)
 
     def pue(lat_deg):
         if b.pue_constant is not None:
@@ -238,14 +246,25 @@ def build_sites(
             lat_deg, b.pue_base, b.pue_per_degree_south, b.pue_reference_lat
         )
 
-    classes = {k: v.model_dump() for k, v in b.campus_classes.items()}
-    campus = st.campus_groups(
-        candidates,
-        classes,
-        pue_by_ba={ba: float(pue([ref_lat[ba]])[0]) for ba in placed},
-        time_to_power_by_ba=ttp,
-        spur_km=b.campus_spur_km,
-        spur_capex_usd_per_mw_km=b.spur_capex_usd_per_mw_km,
+    on_lines = st.line_candidates(
+        inputs.lines, inputs.ba_polygons, bas, b.campus_spacing_km, tuple(b.campus_classes)
+    )
+    plants = st.plant_sites(
+        pl.plant_candidates(inputs.generators, b.plant_min_capacity_mw), inputs.ba_polygons, bas
+    )
+    points = st.campus_points(on_lines, plants)
+    proxies = pl.substation_proxies(inputs.lines)
+    figures = st.place_figures(
+        points, inputs.lines, proxies, inputs.counties, inputs.reeds_zones, state_codes(),
+        inputs.queue, queue_region,
+    )  # fmt: skip
+    campus = st.campus_rows(
+        points,
+        figures,
+        {k: v.model_dump() for k, v in b.campus_classes.items()},
+        pue,
+        b.spur_capex_usd_per_mw_km,
+        storage_allowed=b.campus_storage,
     )
     edge = st.edge_candidates(
         inputs.metros,
@@ -258,12 +277,25 @@ def build_sites(
     )
     grid_lines = inputs.lines[~inputs.lines["is_dc"]]
     spur_km = st.distance_to_lines_km(edge, grid_lines)
+    where = pl.locate(
+        edge, inputs.counties, inputs.reeds_zones, state_codes(), max_gap_km=st.PLACE_MAX_GAP_KM
+    )
+    records = dict(zip(by_region["queue_region"], by_region["requests"], strict=True))
     edge_rows = pd.DataFrame(
         {
             "site": edge["site"],
+            "kind": edge["kind"],
             "region": edge["region"],
             "lat": edge["lat"],
             "lon": edge["lon"],
+            "place": [
+                pl.place_name(c, f, s)
+                for c, f, s in zip(where["county"], where["county_fips"], where["state"],
+                                   strict=True)
+            ],
+            "county": where["county"],
+            "state": where["state"],
+            "reeds_zone": where["reeds_zone"],
             "count": 1,
             "voltage_class": "distribution",
             "interconnect_mw": b.edge_interconnect_mw,
@@ -271,6 +303,9 @@ def build_sites(
             "site_max_mw": b.edge_site_max_mw,
             "pue": pue(edge["lat"]),
             "time_to_power_years": edge["region"].map(ttp),
+            "time_to_power_level": "queue_region",
+            "time_to_power_records": edge["region"].map(queue_region).map(records),
+            "substation_km": pl.nearest(edge, proxies)[0],
             "spur_km": spur_km,
             "spur_capex_usd_per_mw": spur_km * b.spur_capex_usd_per_mw_km,
             "campus_allowed": False,
@@ -278,13 +313,16 @@ def build_sites(
             "storage_allowed": False,
             "note": edge["kind"] + ": " + edge["name"],
         }
-    )
-    sites = pd.concat([campus, edge_rows], ignore_index=True)
+    )  # fmt: skip
+    columns = [c for c in TABLES["sites"].names if c in campus.columns]
+    sites = pd.concat([campus[columns], edge_rows], ignore_index=True)
+    for column in ("place", "county", "state", "reeds_zone"):
+        sites[column] = sites[column].fillna("")
     hosts = set(sites["region"])
     by_region["bas"] = by_region["queue_region"].map(
         lambda q: " ".join(ba for ba in placed if queue_region[ba] == q and ba in hosts)
     )
-    return sites, candidates, by_region
+    return sites, campus, by_region
 
 
 def state_utc_offsets(path: Path = STATE_TIMEZONES) -> dict[str, int]:
@@ -446,7 +484,7 @@ def build_us(
     complete = (record["years_used"] != "") & (record["model_year_hours_missing"] == 0)
     eligible = record.loc[complete, "ba"].tolist()
     sites, candidates, ttp = stage("sites", build_sites, config, inputs, eligible)
-    bas_table = ba_table(record, inputs.ba_polygons, sites, candidates, b.year)
+    bas_table = ba_table(record, inputs.ba_polygons, sites, b.year)
     bas = bas_table.loc[bas_table["modelled"], "ba"].tolist()
     if not bas:
         raise InputError(
@@ -478,7 +516,7 @@ def build_us(
             "time_to_power": ttp,
             "representative_days": days.days,
             "peak_days": days.peak_reasons,
-            "campus_candidates": pd.DataFrame(candidates.drop(columns="geometry")),
+            "campus_candidates": candidates,
             "left_out_metros": left_out,
         },
         stage_seconds=seconds,
