@@ -8,8 +8,10 @@ written with numpy and scipy instead: on the default US year it is built and han
 about a second, where the Pyomo model takes tens of seconds.
 
 Sets: the sites the plan uses, U (something built there); of them the hourly sites U_h (campus
-or storage allowed), the campus sites U_c with ``campus_mw[s] > 0`` and the storage sites U_b
-with ``storage_power_mw[s] > 0`` (both within U_h), and the edge-only sites U_e (edge sites
+or storage allowed, pooled or not: a pool's sites share one hourly operation in the planning
+model, which is exact because that operation splits in proportion to campus MW, see
+``optimizer.model.power``; here each site operates on its own), the campus sites U_c with
+``campus_mw[s] > 0`` and the storage sites U_b with ``storage_power_mw[s] > 0`` (both within U_h), and the edge-only sites U_e (edge sites
 that allow neither: no variables); the regions with an hourly site R_h, and those whose used
 sites are all edge-only R_e; the time steps T (weights ``w[t]``, durations ``dur[t]``,
 ``hours = sum_t w[t]``) with ``prev(t)``, the step before t in its period (cyclic); inference
@@ -132,6 +134,7 @@ class FixedPlan:
             p.storage.storage_energy_mwh,
             p.storage.storage_power_mw,
             p.power.interconnect_upgrade_mw,
+            p.power.pool_campus_mw,  # the sum of its sites' campus MW
             p.stranded.firm_capacity_mw,
         ]
         known = {id(v) for v in read}
@@ -235,7 +238,7 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     used = set(plan.sites)
     if not used <= set(d.sites):
         raise ValueError(f"the plan uses sites the year lacks: {sorted(used - set(d.sites))}")
-    hourly_sites, campus_sites = set(d.hourly_sites), set(d.campus_sites)
+    hourly_sites, campus_sites = set(d.hourly_sites) | set(d.pool_of), set(d.campus_sites)
     storage_sites, edge_sites = set(d.storage_sites), set(d.edge_sites)
     sites = [s for s in d.sites if s in used]
     hourly = [s for s in sites if s in hourly_sites]
@@ -577,6 +580,7 @@ def _structure(d: ModelData) -> tuple:
     return (
         tuple(d.sites),
         tuple(d.hourly_sites),
+        tuple(d.pool_of),
         tuple(d.regions),
         tuple(d.zones),
         tuple(d.timesteps),
