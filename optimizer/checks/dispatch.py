@@ -11,11 +11,12 @@ Sets: the sites the plan uses, U (something built there); of them the hourly sit
 or storage allowed, pooled or not: a pool's sites share one hourly operation in the planning
 model, which is exact because that operation splits in proportion to campus MW, see
 ``optimizer.model.power``; here each site operates on its own), the campus sites U_c with
-``campus_mw[s] > 0`` and the storage sites U_b with ``storage_power_mw[s] > 0`` (both within U_h), and the edge-only sites U_e (edge sites
-that allow neither: no variables); the regions with an hourly site R_h, and those whose used
-sites are all edge-only R_e; the time steps T (weights ``w[t]``, durations ``dur[t]``,
-``hours = sum_t w[t]``) with ``prev(t)``, the step before t in its period (cyclic); inference
-zones z with profiles ``profile[z, t]``; metros m in zone z(m).
+``campus_mw[s] > 0`` and the storage sites U_b with ``storage_power_mw[s] > 0`` (both within
+U_h), and the edge-only sites U_e (edge sites that allow neither: no variables); the regions
+with an hourly site R_h, and those whose used sites are all edge-only R_e; the time steps T
+(weights ``w[t]``, durations ``dur[t]``, ``hours = sum_t w[t]``) with ``prev(t)``, the step
+before t in its period (cyclic); inference zones z with profiles ``profile[z, t]``; metros m in
+zone z(m).
 
 Plan (:class:`FixedPlan`): ``campus_mw[s]``, ``campus_count[s]``, ``edge_served_mw[s, z]``,
 ``storage_power_mw[s]``, ``storage_energy_mwh[s]``, ``interconnect_upgrade_mw[s]``,
