@@ -84,6 +84,25 @@ def test_hand_solved_pool_curtails_for_its_sites_within_their_budgets():
     assert sites["energy_usd"].sum() == pytest.approx(cost["energy"])
 
 
+def test_a_site_pays_its_region_price_plus_its_adder():
+    """One 100 MW campus is needed; site b's state price is 10 USD/MWh above its region's, so
+    a (adder 0) is built, at 50 USD/MWh; with b alone the energy costs 60 USD/MWh."""
+    both = make_scenario(
+        [_campus("a"), _campus("b", energy_price_adder_usd_per_mwh=10.0), _edge()],
+        training={"target_mw": 100.0},
+    )
+    d = build_model(both).data
+    assert d.sites_in_pool == {"r1@pue=1.0": ["a"], "r1@pue=1.0,price+10.0": ["b"]}
+    res = run_scenario(both, EXACT)
+    assert res.sites.set_index("site").loc["a", "campus_mw"] == 100.0
+    assert res.summary["objective_breakdown_usd"]["energy"] == pytest.approx(50.0 * 100 * 8760)
+    only_b = make_scenario(
+        [_campus("b", energy_price_adder_usd_per_mwh=10.0), _edge()], training={"target_mw": 100.0}
+    )
+    res = run_scenario(only_b, EXACT)
+    assert res.summary["objective_breakdown_usd"]["energy"] == pytest.approx(60.0 * 100 * 8760)
+
+
 def _random_scenario(seed: int):
     rng = np.random.default_rng(seed)
     regions = ["ra", "rb"]
@@ -97,8 +116,9 @@ def _random_scenario(seed: int):
             site_max_mw=float(rng.choice([5.0, 10.0])),
             time_to_power_years=float(rng.integers(0, 4)),
             spur_capex_usd_per_mw=float(rng.uniform(0, 2e5)),
+            energy_price_adder_usd_per_mwh=float(rng.choice([0.0, 0.0, 0.0, -5.0])),
         )
-        for i in range(6)
+        for i in range(8)
     ] + [_edge(r) for r in regions]
     steps = [
         {"timestep": f"t{k}", "period": "p1" if k < 3 else "p2", "duration_h": 1.0,

@@ -56,8 +56,10 @@ Rows
 
 Objective: the dispatch cost terms (``ObjectiveParts.dispatch_terms``), each a linear part and
 a constant
-    ``energy``      = sum_{s in U_h, t} w[t] * price_usd_per_mwh[r(s), t] * grid_import_mw[s, t]
-                      + sum_{s in U_e, t} w[t] * price_usd_per_mwh[r(s), t] * edge_import_mw[s, t]
+    ``energy``      = sum_{s in U_h, t} w[t] * price[s, t] * grid_import_mw[s, t]
+                      + sum_{s in U_e, t} w[t] * price[s, t] * edge_import_mw[s, t]
+                      with price[s, t] = price_usd_per_mwh[r(s), t]
+                      + energy_price_adder_usd_per_mwh[s]
     ``curtailment`` = curtailment_cost_usd_per_mwh * sum_{s, t} w[t] * curtailed_mw[s, t]
                       + max(unserved_penalty - curtailment_cost, 0) * sum_s curtail_excess_mwh[s]
     ``unserved``    = unserved_penalty_usd_per_mwh * (sum_{r in R_h, t} w[t] * shortfall_mw[r, t]
@@ -393,12 +395,17 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     cc, penalty = d.curtailment_cost_usd_per_mwh, d.unserved_penalty_usd_per_mwh
     price = series.price_usd_per_mwh
     cost = {k: np.zeros(lay.n_col) for k in ObjectiveParts.dispatch_terms}
-    price_h = price[[index[d.site_region[s]] for s in lay.hourly]]
+
+    def site_price(sites: list[str]) -> np.ndarray:  # [site, step]
+        adder = np.array([d.energy_price_adder_usd_per_mwh[s] for s in sites])
+        return price[[index[d.site_region[s]] for s in sites]] + adder.reshape(-1, 1)
+
+    price_h = site_price(lay.hourly)
     cost["energy"][cols("grid_import_mw", n_h * steps)] = (w * price_h).ravel()
     cost["curtailment"][cols("curtailed_mw", n_c * steps)] = np.tile(cc * w, n_c)
     cost["curtailment"][cols("curtail_excess_mwh", n_c)] = max(penalty - cc, 0.0)
     cost["unserved"][cols("shortfall_mw", n_r * steps)] = np.tile(penalty * w, n_r)
-    price_e = price[[index[d.site_region[s]] for s in lay.edge_only]]
+    price_e = site_price(lay.edge_only)
     zone = {z: i for i, z in enumerate(d.zones)}
     energy_h = series.inference_profile @ w  # [zone]: the year's full-load hours
     unassigned = float(

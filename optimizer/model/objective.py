@@ -12,8 +12,9 @@ Site terms (``site_cost_usd[s, term]``, summed over sites into ``cost_usd[term]`
     ``interconnect_capex``: crf_interconnect * interconnect_upgrade_capex_usd_per_mw
                             * sum_s interconnect_upgrade_mw[s]
     ``spur_capex``:         crf_interconnect * spur_capex_usd_per_mw[s] * (campus_mw[s] + edge_mw[s])
-    ``energy``:             sum_{s,t} weight_h[t] * price_usd_per_mwh[region(s), t] * grid_import_mw[s, t]
-                            (sites not in a pool)
+    ``energy``:             sum_{s,t} weight_h[t] * price(s, t) * grid_import_mw[s, t]
+                            (sites not in a pool), with price(s, t) = energy_price_adder_usd_per_mwh[s]
+                            + price_usd_per_mwh[region(s), t]
     ``curtailment``:        curtailment_cost_usd_per_mwh * sum_{s,t} weight_h[t] * curtailed_mw[s, t]
                             (sites not in a pool)
     ``time_to_power``:      delay_cost_usd_per_mw_year * sum_s time_to_power_years[s]
@@ -125,9 +126,8 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
         if name == "spur_capex":
             return crf["interconnect"] * d.spur_capex_usd_per_mw[s] * it_mw(m, s)
         if name == "energy":
-            r = d.site_region[s]
             return sum(
-                d.weight_h[t] * d.price_usd_per_mwh[r, t] * grid_import(m, s, t)
+                d.weight_h[t] * d.energy_price_usd_per_mwh(s, t) * grid_import(m, s, t)
                 for t in d.timesteps
             )
         if name == "curtailment":
@@ -152,9 +152,9 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def pool_term(m, p, name):
         if name == "energy":
-            r = d.pool_region[p]
+            r, adder = d.pool_region[p], d.pool_price_adder_usd_per_mwh[p]
             return sum(
-                d.weight_h[t] * d.price_usd_per_mwh[r, t] * m.pool_grid_import_mw[p, t]
+                d.weight_h[t] * (d.price_usd_per_mwh[r, t] + adder) * m.pool_grid_import_mw[p, t]
                 for t in d.timesteps
             )
         if name == "curtailment":

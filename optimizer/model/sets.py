@@ -7,8 +7,8 @@ Params; sparse index sets with precomputed neighbour lists).
 Sets
     ``sites`` S; ``campus_sites`` (campus allowed), ``edge_sites`` (edge allowed),
     ``storage_sites`` (storage allowed); ``pools`` P: campus sites without edge or storage that
-    share a region and a PUE, each pool with ``sites_in_pool[p]`` (``pool_of[s]``, its
-    ``pool_region[p]`` and ``pool_pue[p]``): they share one hourly operation (see ``power``);
+    share a region, a PUE and an energy price adder, each pool with ``sites_in_pool[p]`` (``pool_of[s]``, its
+    ``pool_region[p]``, ``pool_pue[p]`` and ``pool_price_adder_usd_per_mwh[p]``): they share one hourly operation (see ``power``);
     ``hourly_sites``: the other campus or storage sites, each with hourly decisions of its own
     (an edge-only site without storage draws exactly its inference load times PUE, an
     expression of its build decisions); ``regions`` R with
@@ -76,6 +76,7 @@ class ModelData:
     pool_of: dict[str, str]
     pool_region: dict[str, str]
     pool_pue: dict[str, float]
+    pool_price_adder_usd_per_mwh: dict[str, float]
     regions: list[str]
     metros: list[str]
     zones: list[str]
@@ -100,6 +101,7 @@ class ModelData:
     interconnect_upgrade_max_mw: dict[str, float]
     site_max_mw: dict[str, float]
     pue: dict[str, float]
+    energy_price_adder_usd_per_mwh: dict[str, float]
     time_to_power_years: dict[str, float]
     spur_capex_usd_per_mw: dict[str, float]
     inference_demand_mw: dict[str, float]
@@ -131,6 +133,11 @@ class ModelData:
         """Hours of the year the time steps stand for (sum of weights)."""
         return sum(self.weight_h.values())
 
+    def energy_price_usd_per_mwh(self, s: str, t: str) -> float:
+        """Energy price at site s in step t: its region's plus the site's adder."""
+        adder = self.energy_price_adder_usd_per_mwh[s]
+        return self.price_usd_per_mwh[self.site_region[s], t] + adder
+
     def inference_energy_h(self, zone: str) -> float:
         """Equivalent full-load hours of a zone's inference: sum of weight x profile."""
         return sum(self.weight_h[t] * self.inference_profile[zone, t] for t in self.timesteps)
@@ -159,17 +166,23 @@ def _pools(
     other_use: set[str],
     site_region: dict[str, str],
     pue: dict[str, float],
+    adder: dict[str, float],
     pool_sites: bool,
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Campus sites with neither edge nor storage, pooled by (region, PUE), in site order:
-    ``pool_of[s]`` and ``sites_in_pool[p]``. A pool is named ``REGION@pue=PUE``; without
-    ``pool_sites`` every such site is a pool of its own, named after it."""
+    """Campus sites with neither edge nor storage, pooled by (region, PUE, price adder), in site
+    order: ``pool_of[s]`` and ``sites_in_pool[p]``. A pool is named ``REGION@pue=PUE`` and, with
+    an adder, ``REGION@pue=PUE,price+ADDER``; without ``pool_sites`` every such site is a pool
+    of its own, named after it."""
     pool_of: dict[str, str] = {}
     sites_in_pool: dict[str, list[str]] = {}
     for s in campus_sites:
         if s in other_use:
             continue
-        p = f"{site_region[s]}@pue={float(pue[s])!r}" if pool_sites else s
+        p = f"{site_region[s]}@pue={float(pue[s])!r}"
+        if adder[s]:
+            p += f",price{float(adder[s]):+}"
+        if not pool_sites:
+            p = s
         pool_of[s] = p
         sites_in_pool.setdefault(p, []).append(s)
     return pool_of, sites_in_pool
@@ -189,8 +202,9 @@ def model_data(
     storage_sites = sites_df.loc[sites_df["storage_allowed"], "site"].tolist()
     site_region = dict(zip(sites_df["site"], sites_df["region"], strict=True))
     pue = _column(sites_df, "site", "pue")
+    adder = _column(sites_df, "site", "energy_price_adder_usd_per_mwh")
     other_use = set(edge_sites) | set(storage_sites)
-    pool_of, sites_in_pool = _pools(campus_sites, other_use, site_region, pue, pool_sites)
+    pool_of, sites_in_pool = _pools(campus_sites, other_use, site_region, pue, adder, pool_sites)
     hourly = (set(campus_sites) | set(storage_sites)) - set(pool_of)
     regions = scenario.regions["region"].tolist()
     sites_in_region: dict[str, list[str]] = {r: [] for r in regions}
@@ -241,6 +255,7 @@ def model_data(
         pool_of=pool_of,
         pool_region={p: site_region[members[0]] for p, members in sites_in_pool.items()},
         pool_pue={p: pue[members[0]] for p, members in sites_in_pool.items()},
+        pool_price_adder_usd_per_mwh={p: adder[m[0]] for p, m in sites_in_pool.items()},
         regions=regions,
         metros=metros,
         zones=zones,
@@ -264,6 +279,7 @@ def model_data(
         interconnect_upgrade_max_mw=_column(sites_df, "site", "interconnect_upgrade_max_mw"),
         site_max_mw=_column(sites_df, "site", "site_max_mw"),
         pue=pue,
+        energy_price_adder_usd_per_mwh=adder,
         time_to_power_years=_column(sites_df, "site", "time_to_power_years"),
         spur_capex_usd_per_mw=_column(sites_df, "site", "spur_capex_usd_per_mw"),
         inference_demand_mw=_column(scenario.metros, "metro", "inference_demand_mw"),

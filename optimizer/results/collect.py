@@ -2,7 +2,8 @@
 
 Tables (one name from Pyomo component to column):
 
-- ``sites``: one row per candidate site with every decision and its annualized cost;
+- ``sites``: one row per candidate site with every decision, its annualized cost and its figures
+  from the scenario;
 - ``metros``: one row per metro with its demand, served and unserved MW;
 - ``assignments``: site, metro, served_mw, latency_ms;
 - ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
@@ -93,9 +94,7 @@ def _pool_shares(built: BuiltModel) -> dict[str, float]:
     d = built.data
     campus_mw = _expression_values(built.parts.siting.campus_mw)
     pooled = {p: sum(campus_mw[s] for s in members) for p, members in d.sites_in_pool.items()}
-    return {
-        s: campus_mw[s] / pooled[p] if pooled[p] > 0 else 0.0 for s, p in d.pool_of.items()
-    }
+    return {s: campus_mw[s] / pooled[p] if pooled[p] > 0 else 0.0 for s, p in d.pool_of.items()}
 
 
 def dispatch_table(built: BuiltModel) -> pd.DataFrame:
@@ -219,9 +218,11 @@ def sites_table(
         )
     sites = pd.DataFrame(rows)
     sites["built"] = (sites["campus_mw"] > 0) | (sites["edge_modules"] > 0)
-    extra = [c for c in ("voltage_class", "spur_km") if c in scenario.sites.columns]
-    if extra:
-        sites = sites.merge(scenario.sites[["site", *extra]], on="site", how="left")
+    # the site's own figures from the scenario (place, voltage, spur, price adder, ...)
+    extra = [
+        c for c in scenario.sites.columns if c not in sites.columns and c not in ("lat", "lon")
+    ]
+    sites = sites.merge(scenario.sites[["site", *extra]], on="site", how="left")
     coords = scenario.sites.set_index("site")[["lat", "lon"]]
     sites.insert(2, "lat", sites["site"].map(coords["lat"]))
     sites.insert(3, "lon", sites["site"].map(coords["lon"]))
