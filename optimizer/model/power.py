@@ -1,7 +1,8 @@
 """Site power: hourly balance with PUE, firm inference, curtailable training, interconnect.
 
 Sets: sites S; hourly sites S_h (campus or storage sites not in a pool); pools P (campus sites
-with neither edge nor storage, pooled by region and PUE; ``sites_in_pool[p]``, PUE ``pue[p]``);
+with neither edge nor storage, pooled by region, PUE and price adder; ``sites_in_pool[p]``, PUE
+``pue[p]``);
 campus sites S_c, of them those with hourly decisions S_ch = S_c cap S_h; edge sites S_e with
 their zones; time steps T (weights ``weight_h[t]``, ``hours = sum_t weight_h[t]``). ``n[s]`` is 1
 for a single site and ``campus_count[s]`` for a group row (count > 1): a group's connection
@@ -50,15 +51,15 @@ that part is a relaxation of separate sites when a group mixes block sizes.
 
 Pools are exact. Their sites differ only in static figures (costs, caps, time to power), which
 stay on each site's own decisions; the hourly rows and costs of a site without edge or storage
-depend on its campus MW alone, at its region's stranded limit and prices and its PUE. Any
+depend on its campus MW alone, at its region's stranded limit, its PUE and its price. Any
 hourly plan of the sites sums to one of the pool (caps and budgets add up, and so do grid import
 and costs); conversely a pool's plan splits in proportion to campus MW,
 ``curtailed_mw[s, t] = pool_curtailed_mw[p, t] * campus_mw[s] / sum_{s' in p} campus_mw[s']``,
 which keeps every site within its cap and budget at the same region draw and cost. The one
 condition is the wire: a pooled site's connection carries the campus's full load
 (``power_campus_wire``), so its grid import never meets the limit. Pooling turns hourly
-variables per candidate into hourly variables per (region, PUE), which is what lets thousands of
-individual candidates into the model.
+variables per candidate into hourly variables per (region, PUE, price), which is what lets
+thousands of individual candidates into the model.
 
 Full-year check (``operational_check``): the budgets get penalised slacks
 ``curtail_excess_mwh[s] >= 0`` and ``pool_curtail_excess_mwh[p] >= 0`` so that a fixed plan stays
@@ -68,8 +69,8 @@ Parts (:class:`PowerParts`): the upgrade and a pool's campus MW are static decis
 latter set by the sites' blocks through ``power_pool_campus``), grid import and both
 curtailments hourly ones; the budgets, the interconnect limits and the campus wire are limits a
 user sets; the edge-only interconnect rows, the campus wire, a pool's campus MW, the upgrade
-need and cap bind build decisions only (planning-only); the edge-only and pool grid imports are hourly expressions. :func:`inference_mw` is the one definition of the
-inference load, for the model's rows and for the results read from solution values.
+need and cap bind build decisions only (planning-only); the edge-only and pool grid imports are
+hourly expressions. :func:`inference_mw` is the one definition of the inference load, for the model's rows and for the results read from solution values.
 """
 
 from __future__ import annotations
