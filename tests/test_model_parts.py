@@ -55,6 +55,8 @@ def _check_declarations(built) -> None:
         "siting_training_target",
         "siting_site_cap",
         "power_curtail_budget",
+        "power_pool_curtail_budget",
+        "power_campus_wire",
         "power_interconnect_limit",
         "power_edge_interconnect_limit",
         "stranded_limit",

@@ -90,11 +90,13 @@ def test_tiny_tables_are_tidy_with_defaults_filled():
         "reeds_zone", "voltage_class", "line", "plant", "interconnect_mw",
         "interconnect_upgrade_max_mw", "site_max_mw", "pue", "time_to_power_years",
         "time_to_power_level", "time_to_power_records", "substation_km", "spur_km",
-        "spur_capex_usd_per_mw", "campus_allowed", "edge_allowed", "storage_allowed",
+        "spur_capex_usd_per_mw", "energy_price_adder_usd_per_mwh", "campus_allowed",
+        "edge_allowed", "storage_allowed",
     ]  # fmt: skip
     assert s.sites["campus_allowed"].dtype == bool
     assert s.sites["count"].dtype == "int64" and s.sites["count"].eq(1).all()
     assert s.sites["spur_capex_usd_per_mw"].eq(0.0).all() and s.sites["spur_km"].eq(0.0).all()
+    assert s.sites["energy_price_adder_usd_per_mwh"].eq(0.0).all()
     assert s.sites["voltage_class"].eq("").all() and s.sites["place"].eq("").all()
     assert s.sites["time_to_power_records"].eq(0).all() and s.sites["substation_km"].eq(0).all()
     assert s.metros["profile_zone"].eq("all").all()

@@ -8,12 +8,15 @@ written with numpy and scipy instead: on the default US year it is built and han
 about a second, where the Pyomo model takes tens of seconds.
 
 Sets: the sites the plan uses, U (something built there); of them the hourly sites U_h (campus
-or storage allowed), the campus sites U_c with ``campus_mw[s] > 0`` and the storage sites U_b
-with ``storage_power_mw[s] > 0`` (both within U_h), and the edge-only sites U_e (edge sites
-that allow neither: no variables); the regions with an hourly site R_h, and those whose used
-sites are all edge-only R_e; the time steps T (weights ``w[t]``, durations ``dur[t]``,
-``hours = sum_t w[t]``) with ``prev(t)``, the step before t in its period (cyclic); inference
-zones z with profiles ``profile[z, t]``; metros m in zone z(m).
+or storage allowed, pooled or not: a pool's sites share one hourly operation in the planning
+model, which is exact because that operation splits in proportion to campus MW, see
+``optimizer.model.power``; here each site operates on its own), the campus sites U_c with
+``campus_mw[s] > 0`` and the storage sites U_b with ``storage_power_mw[s] > 0`` (both within
+U_h), and the edge-only sites U_e (edge sites that allow neither: no variables); the regions
+with an hourly site R_h, and those whose used sites are all edge-only R_e; the time steps T
+(weights ``w[t]``, durations ``dur[t]``, ``hours = sum_t w[t]``) with ``prev(t)``, the step
+before t in its period (cyclic); inference zones z with profiles ``profile[z, t]``; metros m in
+zone z(m).
 
 Plan (:class:`FixedPlan`): ``campus_mw[s]``, ``campus_count[s]``, ``edge_served_mw[s, z]``,
 ``storage_power_mw[s]``, ``storage_energy_mwh[s]``, ``interconnect_upgrade_mw[s]``,
@@ -53,8 +56,10 @@ Rows
 
 Objective: the dispatch cost terms (``ObjectiveParts.dispatch_terms``), each a linear part and
 a constant
-    ``energy``      = sum_{s in U_h, t} w[t] * price_usd_per_mwh[r(s), t] * grid_import_mw[s, t]
-                      + sum_{s in U_e, t} w[t] * price_usd_per_mwh[r(s), t] * edge_import_mw[s, t]
+    ``energy``      = sum_{s in U_h, t} w[t] * price[s, t] * grid_import_mw[s, t]
+                      + sum_{s in U_e, t} w[t] * price[s, t] * edge_import_mw[s, t]
+                      with price[s, t] = price_usd_per_mwh[r(s), t]
+                      + energy_price_adder_usd_per_mwh[s]
     ``curtailment`` = curtailment_cost_usd_per_mwh * sum_{s, t} w[t] * curtailed_mw[s, t]
                       + max(unserved_penalty - curtailment_cost, 0) * sum_s curtail_excess_mwh[s]
     ``unserved``    = unserved_penalty_usd_per_mwh * (sum_{r in R_h, t} w[t] * shortfall_mw[r, t]
@@ -132,6 +137,7 @@ class FixedPlan:
             p.storage.storage_energy_mwh,
             p.storage.storage_power_mw,
             p.power.interconnect_upgrade_mw,
+            p.power.pool_campus_mw,  # the sum of its sites' campus MW
             p.stranded.firm_capacity_mw,
         ]
         known = {id(v) for v in read}
@@ -235,7 +241,7 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     used = set(plan.sites)
     if not used <= set(d.sites):
         raise ValueError(f"the plan uses sites the year lacks: {sorted(used - set(d.sites))}")
-    hourly_sites, campus_sites = set(d.hourly_sites), set(d.campus_sites)
+    hourly_sites, campus_sites = set(d.hourly_sites) | set(d.pool_of), set(d.campus_sites)
     storage_sites, edge_sites = set(d.storage_sites), set(d.edge_sites)
     sites = [s for s in d.sites if s in used]
     hourly = [s for s in sites if s in hourly_sites]
@@ -389,12 +395,17 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     cc, penalty = d.curtailment_cost_usd_per_mwh, d.unserved_penalty_usd_per_mwh
     price = series.price_usd_per_mwh
     cost = {k: np.zeros(lay.n_col) for k in ObjectiveParts.dispatch_terms}
-    price_h = price[[index[d.site_region[s]] for s in lay.hourly]]
+
+    def site_price(sites: list[str]) -> np.ndarray:  # [site, step]
+        adder = np.array([d.energy_price_adder_usd_per_mwh[s] for s in sites])
+        return price[[index[d.site_region[s]] for s in sites]] + adder.reshape(-1, 1)
+
+    price_h = site_price(lay.hourly)
     cost["energy"][cols("grid_import_mw", n_h * steps)] = (w * price_h).ravel()
     cost["curtailment"][cols("curtailed_mw", n_c * steps)] = np.tile(cc * w, n_c)
     cost["curtailment"][cols("curtail_excess_mwh", n_c)] = max(penalty - cc, 0.0)
     cost["unserved"][cols("shortfall_mw", n_r * steps)] = np.tile(penalty * w, n_r)
-    price_e = price[[index[d.site_region[s]] for s in lay.edge_only]]
+    price_e = site_price(lay.edge_only)
     zone = {z: i for i, z in enumerate(d.zones)}
     energy_h = series.inference_profile @ w  # [zone]: the year's full-load hours
     unassigned = float(
@@ -577,6 +588,7 @@ def _structure(d: ModelData) -> tuple:
     return (
         tuple(d.sites),
         tuple(d.hourly_sites),
+        tuple(d.pool_of),
         tuple(d.regions),
         tuple(d.zones),
         tuple(d.timesteps),

@@ -138,9 +138,15 @@ def operate_with_pyomo(
             has_solution=True,
             cost_usd={k: float(pyo.value(p.objective.cost_usd[k])) for k in p.objective.terms},
             curtailed_mwh=sum(
-                weights[t] * v for (_, t), v in p.power.curtailed_mw.extract_values().items()
+                weights[t] * v
+                for curtailed in (p.power.curtailed_mw, p.power.pool_curtailed_mw)
+                for (_, t), v in curtailed.extract_values().items()
             ),
-            curtail_excess_mwh=sum(p.power.curtail_excess_mwh.extract_values().values()),
+            curtail_excess_mwh=sum(
+                v
+                for excess in (p.power.curtail_excess_mwh, p.power.pool_curtail_excess_mwh)
+                for v in excess.extract_values().values()
+            ),
             shortfall_mwh=sum(weights[t] * v for (_, t), v in shortfalls),
             unassigned_mwh=sum(  # inference the plan leaves unserved, over the year's profile
                 d.inference_energy_h(d.metro_zone[mm]) * (v or 0.0)

@@ -108,14 +108,17 @@ class BuiltModel:
     build_seconds: float
 
 
-def build_model(scenario: Scenario, operational_check: bool = False) -> BuiltModel:
+def build_model(
+    scenario: Scenario, operational_check: bool = False, pool_sites: bool = True
+) -> BuiltModel:
     """Build the siting MIP of a validated scenario (garbage collection paused while building).
 
-    ``operational_check`` builds the full-year check variant (see ``sets.ModelData``).
+    ``operational_check`` builds the full-year check variant (see ``sets.ModelData``);
+    ``pool_sites=False`` gives each campus site its own hourly operation (see ``power``).
     """
     started = time.perf_counter()
     with PauseGC():
-        data = model_data(scenario, operational_check)
+        data = model_data(scenario, operational_check, pool_sites)
         m = pyo.ConcreteModel(name=scenario.config.name)
         add_sets(m, data)
         add_siting(m, data)

@@ -12,11 +12,19 @@ Site terms (``site_cost_usd[s, term]``, summed over sites into ``cost_usd[term]`
     ``interconnect_capex``: crf_interconnect * interconnect_upgrade_capex_usd_per_mw
                             * sum_s interconnect_upgrade_mw[s]
     ``spur_capex``:         crf_interconnect * spur_capex_usd_per_mw[s] * (campus_mw[s] + edge_mw[s])
-    ``energy``:             sum_{s,t} weight_h[t] * price_usd_per_mwh[region(s), t] * grid_import_mw[s, t]
+    ``energy``:             sum_{s,t} weight_h[t] * price(s, t) * grid_import_mw[s, t]
+                            (sites not in a pool), with price(s, t) = energy_price_adder_usd_per_mwh[s]
+                            + price_usd_per_mwh[region(s), t]
     ``curtailment``:        curtailment_cost_usd_per_mwh * sum_{s,t} weight_h[t] * curtailed_mw[s, t]
+                            (sites not in a pool)
     ``time_to_power``:      delay_cost_usd_per_mw_year * sum_s time_to_power_years[s]
                             * (crf_campus * campus_mw[s] + crf_edge * edge_mw[s])
                             (the one-off cost of waiting for power, annualized like the asset)
+
+Pool terms (``pool_cost_usd[p, term]``, added to ``cost_usd[term]``): ``energy`` and
+``curtailment`` as above with the pool's ``pool_grid_import_mw[p, t]`` and
+``pool_curtailed_mw[p, t]`` (a pool's sites share their hourly operation; the results give each
+site its share in proportion to its campus MW, see ``power``).
 
 System terms (``cost_usd[term]``)
     ``firm_capacity``:      sum_r firm_capacity_usd_per_mw_year[r] * firm_capacity_mw[r]
@@ -24,13 +32,14 @@ System terms (``cost_usd[term]``)
                             * sum_m (sum_t weight_h[t] * inference_profile[z(m), t]) * unserved_mw[m]
 
 Full-year check: ``unserved`` adds the penalty on sum_{r,t} weight_h[t] * shortfall_mw[r, t], and
-curtailment beyond the budget (``curtail_excess_mwh``) costs the unserved penalty per MWh.
+curtailment beyond the budget (``curtail_excess_mwh``, ``pool_curtail_excess_mwh``) costs the
+unserved penalty per MWh.
 
 Objective ``total_cost_usd``: minimize sum of the terms.
 
-Parts (:class:`ObjectiveParts`): the expressions ``site_cost_usd`` and ``cost_usd``, the
-objective, and the names of the terms: per site, in total, and those that depend on hourly
-operation (``dispatch_terms``; the others are fixed with the build).
+Parts (:class:`ObjectiveParts`): the expressions ``site_cost_usd``, ``pool_cost_usd`` and
+``cost_usd``, the objective, and the names of the terms: per site, per pool, in total, and those
+that depend on hourly operation (``dispatch_terms``; the others are fixed with the build).
 """
 
 from __future__ import annotations
@@ -60,21 +69,25 @@ class ObjectiveParts(Family):
         "curtailment",
         "time_to_power",
     )
+    pool_terms: ClassVar[tuple[str, ...]] = ("energy", "curtailment")
     terms: ClassVar[tuple[str, ...]] = (*site_terms, "firm_capacity", "unserved")
     dispatch_terms: ClassVar[tuple[str, ...]] = ("energy", "curtailment", "unserved")
     site_cost_usd: pyo.Expression = expression()
+    pool_cost_usd: pyo.Expression = expression()
     cost_usd: pyo.Expression = expression()
     total_cost_usd: pyo.Objective = objective()
 
 
 def _site_terms(d: ModelData) -> list[tuple[str, str]]:
     campus, edge, storage = set(d.campus_sites), set(d.edge_sites), set(d.storage_sites)
+    own_operation = set(d.sites) - set(d.pool_of)
     applies = {
         "campus_capex": campus,
         "edge_capex": edge,
         "storage_capex": storage,
         "spur_capex": campus | edge,
-        "curtailment": campus,
+        "energy": own_operation,
+        "curtailment": campus & own_operation,
         "time_to_power": campus | edge,
     }
     return [
@@ -113,19 +126,13 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
         if name == "spur_capex":
             return crf["interconnect"] * d.spur_capex_usd_per_mw[s] * it_mw(m, s)
         if name == "energy":
-            r = d.site_region[s]
             return sum(
-                d.weight_h[t] * d.price_usd_per_mwh[r, t] * grid_import(m, s, t)
+                d.weight_h[t] * d.energy_price_usd_per_mwh(s, t) * grid_import(m, s, t)
                 for t in d.timesteps
             )
         if name == "curtailment":
-            cost = d.curtailment_cost_usd_per_mwh * sum(
-                d.weight_h[t] * m.curtailed_mw[s, t] for t in d.timesteps
-            )
-            if d.operational_check:  # a MWh beyond the budget costs the unserved penalty
-                extra = max(d.unserved_penalty_usd_per_mwh - d.curtailment_cost_usd_per_mwh, 0.0)
-                cost += extra * m.curtail_excess_mwh[s]
-            return cost
+            excess = m.curtail_excess_mwh[s] if d.operational_check else 0
+            return curtailment(m.curtailed_mw, s, excess)
         if name == "time_to_power":
             per_mw_year = c["delay_cost_usd_per_mw_year"] * d.time_to_power_years[s]
             mw = (crf["campus"] * m.campus_mw[s] if s in campus else 0) + (
@@ -134,6 +141,28 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
             return per_mw_year * mw
         raise KeyError(name)
 
+    def curtailment(curtailed, key, excess):
+        cost = d.curtailment_cost_usd_per_mwh * sum(
+            d.weight_h[t] * curtailed[key, t] for t in d.timesteps
+        )
+        if d.operational_check:  # a MWh beyond the budget costs the unserved penalty
+            extra = max(d.unserved_penalty_usd_per_mwh - d.curtailment_cost_usd_per_mwh, 0.0)
+            cost += extra * excess
+        return cost
+
+    def pool_term(m, p, name):
+        if name == "energy":
+            r, adder = d.pool_region[p], d.pool_price_adder_usd_per_mwh[p]
+            return sum(
+                d.weight_h[t] * (d.price_usd_per_mwh[r, t] + adder) * m.pool_grid_import_mw[p, t]
+                for t in d.timesteps
+            )
+        if name == "curtailment":
+            excess = m.pool_curtail_excess_mwh[p] if d.operational_check else 0
+            return curtailment(m.pool_curtailed_mw, p, excess)
+        raise KeyError(name)
+
+    m.pool_cost_usd = pyo.Expression(m.pools, ObjectiveParts.pool_terms, rule=pool_term)
     site_terms = _site_terms(d)
     m.site_cost_index = pyo.Set(initialize=site_terms, dimen=2, ordered=True)
     m.site_cost_usd = pyo.Expression(m.site_cost_index, rule=site_term)
@@ -143,7 +172,12 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
 
     def term(m, name):
         if name in sites_of_term:
-            return sum(m.site_cost_usd[s, name] for s in sites_of_term[name])
+            pooled = (
+                sum(m.pool_cost_usd[p, name] for p in d.pools)
+                if name in ObjectiveParts.pool_terms
+                else 0
+            )
+            return sum(m.site_cost_usd[s, name] for s in sites_of_term[name]) + pooled
         if name == "firm_capacity":
             return sum(
                 d.firm_capacity_usd_per_mw_year[r] * m.firm_capacity_mw[r] for r in m.regions

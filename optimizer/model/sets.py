@@ -6,9 +6,12 @@ Params; sparse index sets with precomputed neighbour lists).
 
 Sets
     ``sites`` S; ``campus_sites`` (campus allowed), ``edge_sites`` (edge allowed),
-    ``storage_sites`` (storage allowed); ``hourly_sites``: campus or storage sites, the only
-    ones with hourly decisions (an edge-only site without storage draws exactly its inference
-    load times PUE, an expression of its build decisions); ``regions`` R with
+    ``storage_sites`` (storage allowed); ``pools`` P: campus sites without edge or storage that
+    share a region, a PUE and an energy price adder, each pool with ``sites_in_pool[p]`` (``pool_of[s]``, its
+    ``pool_region[p]``, ``pool_pue[p]`` and ``pool_price_adder_usd_per_mwh[p]``): they share one hourly operation (see ``power``);
+    ``hourly_sites``: the other campus or storage sites, each with hourly decisions of its own
+    (an edge-only site without storage draws exactly its inference load times PUE, an
+    expression of its build decisions); ``regions`` R with
     ``sites_in_region[r]``; ``metros`` M, each following one inference ``zone``; ``blocks`` K
     (campus sizes); ``timesteps`` T in order, grouped in ``periods`` with ``prev_timestep[t]``
     cyclic within each period; ``pairs`` A: admissible (site, metro) pairs, with
@@ -68,6 +71,12 @@ class ModelData:
     edge_sites: list[str]
     storage_sites: list[str]
     hourly_sites: list[str]
+    pools: list[str]
+    sites_in_pool: dict[str, list[str]]
+    pool_of: dict[str, str]
+    pool_region: dict[str, str]
+    pool_pue: dict[str, float]
+    pool_price_adder_usd_per_mwh: dict[str, float]
     regions: list[str]
     metros: list[str]
     zones: list[str]
@@ -92,6 +101,7 @@ class ModelData:
     interconnect_upgrade_max_mw: dict[str, float]
     site_max_mw: dict[str, float]
     pue: dict[str, float]
+    energy_price_adder_usd_per_mwh: dict[str, float]
     time_to_power_years: dict[str, float]
     spur_capex_usd_per_mw: dict[str, float]
     inference_demand_mw: dict[str, float]
@@ -123,6 +133,11 @@ class ModelData:
         """Hours of the year the time steps stand for (sum of weights)."""
         return sum(self.weight_h.values())
 
+    def energy_price_usd_per_mwh(self, s: str, t: str) -> float:
+        """Energy price at site s in step t: its region's plus the site's adder."""
+        adder = self.energy_price_adder_usd_per_mwh[s]
+        return self.price_usd_per_mwh[self.site_region[s], t] + adder
+
     def inference_energy_h(self, zone: str) -> float:
         """Equivalent full-load hours of a zone's inference: sum of weight x profile."""
         return sum(self.weight_h[t] * self.inference_profile[zone, t] for t in self.timesteps)
@@ -146,16 +161,51 @@ def _grid(frame: pd.DataFrame, a: str, keys: list[str], value: str, steps: list[
     return grid
 
 
-def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData:
-    """Derive the model's sets and parameters from a validated scenario."""
+def _pools(
+    campus_sites: list[str],
+    other_use: set[str],
+    site_region: dict[str, str],
+    pue: dict[str, float],
+    adder: dict[str, float],
+    pool_sites: bool,
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Campus sites with neither edge nor storage, pooled by (region, PUE, price adder), in site
+    order: ``pool_of[s]`` and ``sites_in_pool[p]``. A pool is named ``REGION@pue=PUE`` and, with
+    an adder, ``REGION@pue=PUE,price+ADDER``; without ``pool_sites`` every such site is a pool
+    of its own, named after it."""
+    pool_of: dict[str, str] = {}
+    sites_in_pool: dict[str, list[str]] = {}
+    for s in campus_sites:
+        if s in other_use:
+            continue
+        p = f"{site_region[s]}@pue={float(pue[s])!r}"
+        if adder[s]:
+            p += f",price{float(adder[s]):+}"
+        if not pool_sites:
+            p = s
+        pool_of[s] = p
+        sites_in_pool.setdefault(p, []).append(s)
+    return pool_of, sites_in_pool
+
+
+def model_data(
+    scenario: Scenario, operational_check: bool = False, pool_sites: bool = True
+) -> ModelData:
+    """Derive the model's sets and parameters from a validated scenario. ``pool_sites=False``
+    gives every campus site its own hourly operation (the same optimum, a larger model: for
+    tests and benchmarks of the pooling)."""
     cfg = scenario.config
     sites_df = scenario.sites
     sites = sites_df["site"].tolist()
     campus_sites = sites_df.loc[sites_df["campus_allowed"], "site"].tolist()
     edge_sites = sites_df.loc[sites_df["edge_allowed"], "site"].tolist()
     storage_sites = sites_df.loc[sites_df["storage_allowed"], "site"].tolist()
-    hourly = set(campus_sites) | set(storage_sites)
     site_region = dict(zip(sites_df["site"], sites_df["region"], strict=True))
+    pue = _column(sites_df, "site", "pue")
+    adder = _column(sites_df, "site", "energy_price_adder_usd_per_mwh")
+    other_use = set(edge_sites) | set(storage_sites)
+    pool_of, sites_in_pool = _pools(campus_sites, other_use, site_region, pue, adder, pool_sites)
+    hourly = (set(campus_sites) | set(storage_sites)) - set(pool_of)
     regions = scenario.regions["region"].tolist()
     sites_in_region: dict[str, list[str]] = {r: [] for r in regions}
     for s in sites:
@@ -200,6 +250,12 @@ def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData
         edge_sites=edge_sites,
         storage_sites=storage_sites,
         hourly_sites=[s for s in sites if s in hourly],
+        pools=list(sites_in_pool),
+        sites_in_pool=sites_in_pool,
+        pool_of=pool_of,
+        pool_region={p: site_region[members[0]] for p, members in sites_in_pool.items()},
+        pool_pue={p: pue[members[0]] for p, members in sites_in_pool.items()},
+        pool_price_adder_usd_per_mwh={p: adder[m[0]] for p, m in sites_in_pool.items()},
         regions=regions,
         metros=metros,
         zones=zones,
@@ -222,7 +278,8 @@ def model_data(scenario: Scenario, operational_check: bool = False) -> ModelData
         interconnect_mw=_column(sites_df, "site", "interconnect_mw"),
         interconnect_upgrade_max_mw=_column(sites_df, "site", "interconnect_upgrade_max_mw"),
         site_max_mw=_column(sites_df, "site", "site_max_mw"),
-        pue=_column(sites_df, "site", "pue"),
+        pue=pue,
+        energy_price_adder_usd_per_mwh=adder,
         time_to_power_years=_column(sites_df, "site", "time_to_power_years"),
         spur_capex_usd_per_mw=_column(sites_df, "site", "spur_capex_usd_per_mw"),
         inference_demand_mw=_column(scenario.metros, "metro", "inference_demand_mw"),
@@ -268,6 +325,10 @@ def add_sets(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.edge_sites = pyo.Set(initialize=d.edge_sites, ordered=True)
     m.storage_sites = pyo.Set(initialize=d.storage_sites, ordered=True)
     m.hourly_sites = pyo.Set(initialize=d.hourly_sites, ordered=True)
+    m.hourly_campus_sites = pyo.Set(
+        initialize=[s for s in d.campus_sites if s not in d.pool_of], ordered=True
+    )
+    m.pools = pyo.Set(initialize=d.pools, ordered=True)
     m.regions = pyo.Set(initialize=d.regions, ordered=True)
     m.metros = pyo.Set(initialize=d.metros, ordered=True)
     m.zones = pyo.Set(initialize=d.zones, ordered=True)

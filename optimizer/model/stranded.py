@@ -6,7 +6,8 @@ Variable
     ``firm_capacity_mw[r] >= 0``: firm capacity procured in region r (paid per MW-year).
 
 Constraint
-    ``stranded_limit[r, t]``: sum_{s in r} grid import (s, t)
+    ``stranded_limit[r, t]``: sum_{s in r, not pooled} grid import (s, t)
+                              + sum_{p in r} pool_grid_import_mw[p, t]
                               <= stranded_share_pct[r] / 100 * stranded_mw[r, t]
                                  + firm_capacity_mw[r]
 
@@ -42,11 +43,17 @@ def add_stranded(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add firm capacity and the per-region, per-step stranded limit to ``m``."""
     m.firm_capacity_mw = pyo.Var(m.regions, domain=pyo.NonNegativeReals)
     used = [r for r in d.regions if d.sites_in_region[r]]
+    own = {r: [s for s in d.sites_in_region[r] if s not in d.pool_of] for r in d.regions}
+    pools_in_region: dict[str, list[str]] = {r: [] for r in d.regions}
+    for p in d.pools:
+        pools_in_region[d.pool_region[p]].append(p)
     if d.operational_check:
         m.shortfall_mw = pyo.Var(used, m.timesteps, domain=pyo.NonNegativeReals)
 
     def limit(m, r, t):
-        drawn = sum(grid_import(m, s, t) for s in d.sites_in_region[r])
+        drawn = sum(grid_import(m, s, t) for s in own[r]) + sum(
+            m.pool_grid_import_mw[p, t] for p in pools_in_region[r]
+        )
         if d.operational_check:
             drawn -= m.shortfall_mw[r, t]
         available = d.stranded_share_pct[r] / 100 * d.stranded_mw[r, t]

@@ -2,7 +2,8 @@
 
 Tables (one name from Pyomo component to column):
 
-- ``sites``: one row per candidate site with every decision and its annualized cost;
+- ``sites``: one row per candidate site with every decision, its annualized cost and its figures
+  from the scenario;
 - ``metros``: one row per metro with its demand, served and unserved MW;
 - ``assignments``: site, metro, served_mw, latency_ms;
 - ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from optimizer.checks.dispatch import FixedPlan
 from optimizer.model import BuiltModel
 from optimizer.model.demand import zones_of_sites
 from optimizer.model.power import inference_mw
@@ -85,33 +87,53 @@ def _summary(
     }
 
 
+def _pool_shares(built: BuiltModel) -> dict[str, float]:
+    """Each pooled site's share of its pool's operation: its campus MW over the pool's (0 when
+    the pool builds nothing). The pool's hourly plan split this way is one of the sites (see
+    ``optimizer.model.power``)."""
+    d = built.data
+    campus_mw = _expression_values(built.parts.siting.campus_mw)
+    pooled = {p: sum(campus_mw[s] for s in members) for p, members in d.sites_in_pool.items()}
+    return {s: campus_mw[s] / pooled[p] if pooled[p] > 0 else 0.0 for s, p in d.pool_of.items()}
+
+
 def dispatch_table(built: BuiltModel) -> pd.DataFrame:
-    """Every site and step: power flows (MW) and state of charge (MWh), with the step weight."""
+    """Every site where something is built, every step: power flows (MW) and state of charge
+    (MWh), with the step weight. A pooled site gets its share of the pool's operation."""
     p, d = built.parts, built.data
+    sites = FixedPlan.of(built).sites
     served = _expression_values(p.demand.edge_served_mw)
     zones = zones_of_sites(d)
     hourly = set(d.hourly_sites)
     n_t = len(d.timesteps)
 
     def per_step(values: dict) -> np.ndarray:
-        return np.array([values.get((s, t), 0.0) for s in d.sites for t in d.timesteps])
+        return np.array([values.get((s, t), 0.0) for s in sites for t in d.timesteps])
 
     inference = np.array(
         [
             inference_mw(d, served, zones[s], s, t) if s in zones else 0.0
-            for s in d.sites
+            for s in sites
             for t in d.timesteps
         ],
         dtype=float,
     )
     campus_mw = _expression_values(p.siting.campus_mw)
     curtailed = per_step(_values(p.power.curtailed_mw))
-    training = np.repeat([campus_mw.get(s, 0.0) for s in d.sites], n_t) - curtailed
-    site_load = np.repeat([d.pue[s] for s in d.sites], n_t) * (inference + training)
-    without_hourly = np.repeat([s not in hourly for s in d.sites], n_t)
-    index = pd.MultiIndex.from_product([d.sites, d.timesteps], names=["site", "timestep"])
+    share, pool_curtailed = _pool_shares(built), _values(p.power.pool_curtailed_mw)
+    pooled = np.repeat([s in d.pool_of for s in sites], n_t)
+    curtailed[pooled] = [
+        share[s] * pool_curtailed[d.pool_of[s], t]
+        for s in sites
+        if s in d.pool_of
+        for t in d.timesteps
+    ]
+    training = np.repeat([campus_mw.get(s, 0.0) for s in sites], n_t) - curtailed
+    site_load = np.repeat([d.pue[s] for s in sites], n_t) * (inference + training)
+    without_hourly = np.repeat([s not in hourly for s in sites], n_t)
+    index = pd.MultiIndex.from_product([sites, d.timesteps], names=["site", "timestep"])
     dispatch = pd.DataFrame(index=index)
-    # a site without hourly variables (edge only, no storage) draws its load: edge_grid_import_mw
+    # a site without hourly grid import (edge only without storage, or pooled) draws its load
     grid = per_step(_values(p.power.grid_import_mw))
     dispatch["grid_import_mw"] = np.where(without_hourly, site_load, grid)
     dispatch["inference_mw"] = inference
@@ -121,7 +143,7 @@ def dispatch_table(built: BuiltModel) -> pd.DataFrame:
     dispatch["discharge_mw"] = per_step(_values(p.storage.discharge_mw))
     dispatch["soc_mwh"] = per_step(_values(p.storage.soc_mwh))
     dispatch["site_load_mw"] = site_load
-    dispatch["weight_h"] = np.tile([d.weight_h[t] for t in d.timesteps], len(d.sites))
+    dispatch["weight_h"] = np.tile([d.weight_h[t] for t in d.timesteps], len(sites))
     return dispatch.reset_index()
 
 
@@ -145,9 +167,14 @@ def sites_table(
     power_mw = _values(p.storage.storage_power_mw)
     upgrade = _values(p.power.interconnect_upgrade_mw)
     site_cost = _expression_values(p.objective.site_cost_usd)
+    share, pool_cost = _pool_shares(built), _expression_values(p.objective.pool_cost_usd)
+    for s, pool in d.pool_of.items():  # a pooled site's share of its pool's hourly costs
+        for term in p.objective.pool_terms:
+            site_cost[s, term] = share[s] * pool_cost[pool, term]
     ic_dual = _duals(
         matrix, result, p.power.power_interconnect_limit, p.power.power_edge_interconnect_limit
     )
+    wire_dual = _duals(matrix, result, p.power.power_campus_wire)
     peak_import = dispatch.groupby("site", sort=False)["grid_import_mw"].max()
     peak_inference = dispatch.groupby("site", sort=False)["inference_mw"].max()
     curtailed_mwh = (
@@ -168,30 +195,34 @@ def sites_table(
                 "edge_modules": modules.get(s, 0),
                 "edge_mw": edge_mw.get(s, 0.0),
                 "edge_served_mw": edge_served.get(s, 0.0),  # sum of the metros' peaks
-                "inference_peak_mw": float(peak_inference[s]),  # coincident: what modules cover
+                "inference_peak_mw": float(peak_inference.get(s, 0.0)),  # coincident: modules
                 "storage_energy_mwh": energy_mwh.get(s, 0.0),
                 "storage_power_mw": power_mw.get(s, 0.0),
                 "interconnect_mw": d.interconnect_mw[s],
                 "interconnect_upgrade_mw": upgrade.get(s, 0.0),
-                "grid_import_peak_mw": float(peak_import[s]),
-                "curtailed_mwh": float(curtailed_mwh[s]),
-                "curtailment_pct": 100 * float(curtailed_mwh[s]) / (cmw * hours) if cmw else 0.0,
+                "grid_import_peak_mw": float(peak_import.get(s, 0.0)),
+                "curtailed_mwh": float(curtailed_mwh.get(s, 0.0)),
+                "curtailment_pct": 100 * float(curtailed_mwh.get(s, 0.0)) / (cmw * hours)
+                if cmw
+                else 0.0,
                 "pue": d.pue[s],
                 "time_to_power_years": d.time_to_power_years[s],
                 **costs,
                 "total_cost_usd": sum(costs.values()),
-                "interconnect_dual_usd_per_mw_year": -sum(
-                    ic_dual.get((s, t), 0.0) for t in d.timesteps
+                "interconnect_dual_usd_per_mw_year": -(
+                    sum(ic_dual.get((s, t), 0.0) for t in d.timesteps) + wire_dual.get(s, 0.0)
                 )
-                if ic_dual
+                if ic_dual or wire_dual
                 else None,
             }
         )
     sites = pd.DataFrame(rows)
     sites["built"] = (sites["campus_mw"] > 0) | (sites["edge_modules"] > 0)
-    extra = [c for c in ("voltage_class", "spur_km") if c in scenario.sites.columns]
-    if extra:
-        sites = sites.merge(scenario.sites[["site", *extra]], on="site", how="left")
+    # the site's own figures from the scenario (place, voltage, spur, price adder, ...)
+    extra = [
+        c for c in scenario.sites.columns if c not in sites.columns and c not in ("lat", "lon")
+    ]
+    sites = sites.merge(scenario.sites[["site", *extra]], on="site", how="left")
     coords = scenario.sites.set_index("site")[["lat", "lon"]]
     sites.insert(2, "lat", sites["site"].map(coords["lat"]))
     sites.insert(3, "lon", sites["site"].map(coords["lon"]))

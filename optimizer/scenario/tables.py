@@ -176,6 +176,13 @@ TABLES: dict[str, TableSpec] = {
                 default=0.0,
                 ge=0,
             ),
+            Column(
+                "energy_price_adder_usd_per_mwh",
+                "float",
+                "added to the region's energy price at this site in every step, USD/MWh (e.g. "
+                "the site's state price minus its region's; may be negative)",
+                default=0.0,
+            ),
             Column("campus_allowed", "bool", "a training campus may be built here", default=True),
             Column("edge_allowed", "bool", "edge modules may be built here", default=True),
             Column("storage_allowed", "bool", "storage may be built here", default=True),

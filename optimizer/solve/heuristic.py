@@ -174,7 +174,12 @@ def edge_modules_mip(
             per_module[s] * m.edge_modules[s] + upgrade_usd_per_mw * m.upgrade[s] for s in sites
         )
         + sum(
-            d.pue[s] * energy[d.site_region[s], d.metro_zone[mm]] * m.served_mw[s, mm]
+            d.pue[s]
+            * (
+                energy[d.site_region[s], d.metro_zone[mm]]
+                + d.energy_price_adder_usd_per_mwh[s] * d.inference_energy_h(d.metro_zone[mm])
+            )
+            * m.served_mw[s, mm]
             for s, mm in d.pairs
         )
         + sum(unserved_usd_per_mw[d.metro_zone[mm]] * m.unserved_mw[mm] for mm in d.metros)
