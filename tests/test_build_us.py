@@ -151,6 +151,26 @@ def test_every_campus_candidate_is_an_individual_site_with_its_own_figures(lower
     assert sites.loc[palo_verde["site"], "kind"] == "plant"
 
 
+
+def test_a_site_pays_its_state_price(lower48):
+    """A site's energy price adder is its state's EIA 2023 industrial price minus its BA's (the
+    price of the state the BA mostly serves); Wyoming has no price in the table: its BA's."""
+    from optimizer.builders.us.scenario import REGION_COSTS, STATE_PRICES
+
+    state = pd.read_csv(STATE_PRICES).set_index("state")["energy_price_usd_per_mwh"]
+    ba = pd.read_csv(REGION_COSTS).set_index("region")["energy_price_usd_per_mwh"]
+    sites = lower48.sites
+    adder = sites["energy_price_adder_usd_per_mwh"]
+    priced = sites["state"].isin(state.index)
+    expected = sites.loc[priced, "state"].map(state) - sites.loc[priced, "region"].map(ba)
+    np.testing.assert_allclose(adder[priced], expected, atol=1e-9)
+    assert (adder[~priced] == 0).all() and (sites.loc[~priced, "state"] == "WY").all()
+    # a BA across state lines: PacifiCorp East (priced as Utah, 69.9 USD/MWh) has sites in
+    # Idaho, which pay Idaho's 71.7 USD/MWh
+    pace = sites[(sites["region"] == "PACE") & (sites["state"] == "ID")]
+    assert len(pace) and np.allclose(pace["energy_price_adder_usd_per_mwh"], 71.7 - 69.9)
+
+
 def test_every_lower_48_metro_of_the_largest_is_in_reach(lower48, data_dir):
     from optimizer.inputs import load_metros
     from optimizer.inputs.regions import lower48_states

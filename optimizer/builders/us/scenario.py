@@ -38,7 +38,8 @@ kept: the stranded power of a BA without sites limits nothing.
 twin) of a scenario's settings on it.
 
 The numbers the builder needs that are not in the public data (costs, firm capacity and energy
-prices per BA, the financing mix) come from ``data/costs/`` with their sources.
+prices per BA and per state, the financing mix) come from ``data/costs/`` with their sources; a
+site pays its state's price (:func:`state_price_adders`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from optimizer import inputs as ds
@@ -65,6 +67,9 @@ from optimizer.scenario import TABLES, Scenario, ScenarioConfig, scenario_from_f
 from optimizer.stranded.headroom import stranded_power_by_ba, year_ranges
 
 REGION_COSTS = PROJECT_DATA_DIR / "costs" / "regions.csv"
+STATE_PRICES = PROJECT_DATA_DIR / "costs" / "state_prices.csv"
+"""EIA's 2023 industrial price of each lower-48 state but Wyoming (the stored source is cut off
+before it), with its source."""
 STATE_TIMEZONES = PROJECT_DATA_DIR / "state_timezones.csv"
 Progress = Callable[[str], None]
 
@@ -318,6 +323,7 @@ def build_sites(
     sites = pd.concat([campus[columns], edge_rows], ignore_index=True)
     for column in ("place", "county", "state", "reeds_zone"):
         sites[column] = sites[column].fillna("")
+    sites["energy_price_adder_usd_per_mwh"] = state_price_adders(sites)
     hosts = set(sites["region"])
     by_region["bas"] = by_region["queue_region"].map(
         lambda q: " ".join(ba for ba in placed if queue_region[ba] == q and ba in hosts)
@@ -421,6 +427,18 @@ def build_time(
     if full:
         return tsr.full_year(load, offsets, b.year, record)
     return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
+
+
+def state_price_adders(
+    sites: pd.DataFrame, states: Path = STATE_PRICES, regions: Path = REGION_COSTS
+) -> np.ndarray:
+    """Each site's energy price adder, USD/MWh: its state's industrial price minus its BA's
+    (the price of the state the BA mostly serves, ``regions.csv``), so that a site pays its own
+    state's price; 0 where the state has no price in ``states`` (Wyoming) or is unknown."""
+    state_price = pd.read_csv(states).set_index("state")["energy_price_usd_per_mwh"]
+    ba_price = pd.read_csv(regions).set_index("region")["energy_price_usd_per_mwh"]
+    own = sites["state"].map(state_price)
+    return (own - sites["region"].map(ba_price)).fillna(0.0).round(2).to_numpy()
 
 
 def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COSTS) -> pd.DataFrame:
