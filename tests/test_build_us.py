@@ -151,7 +151,6 @@ def test_every_campus_candidate_is_an_individual_site_with_its_own_figures(lower
     assert sites.loc[palo_verde["site"], "kind"] == "plant"
 
 
-
 def test_a_site_pays_its_state_price(lower48):
     """A site's energy price adder is its state's EIA 2023 industrial price minus its BA's (the
     price of the state the BA mostly serves); Wyoming has no price in the table: its BA's."""
