@@ -27,9 +27,10 @@ from typing import Any
 import pandas as pd
 
 from optimizer.builders.us.cache import cached_build
-from optimizer.builders.us.scenario import assemble
+from optimizer.builders.us.scenario import assemble, ba_summary, days_summary
 from optimizer.checks.fullyear import full_year_check
 from optimizer.export import write_run_exports
+from optimizer.inputs import registry as reg
 from optimizer.model import BuiltModel, build_model
 from optimizer.results.collect import Results, collect_results
 from optimizer.scenario import Scenario, load_scenario
@@ -68,8 +69,11 @@ class Prepared:
     """the builder's tables, written into the run folder (``time_to_power``, ...)"""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
-    """keys the run's summary gains: ``build`` (key, id, seconds, reused) and
-    ``left_out_metros`` of a built scenario"""
+    """keys the run's summary gains for a built scenario: ``build`` (key, id, seconds, reused),
+    ``bas`` (BAs asked for and modelled, those left out with the reason, those whose seasonal
+    thresholds lack years of record), ``representative_days`` (days, peak days and the largest
+    shortfall of a BA's extreme on its peak day), ``ba_polygons`` (the mirror's polygon file;
+    the map draws it) and ``left_out_metros`` (metro code: name and reason)"""
 
 
 def prepare(
@@ -106,7 +110,17 @@ def prepare(
         stage_seconds=stages,
         info={
             "build": record,
-            "left_out_metros": build.tables["left_out_metros"]["metro"].tolist(),
+            "bas": ba_summary(build.tables["balancing_authorities"]),
+            "representative_days": days_summary(
+                build.tables["representative_days"], build.tables["peak_days"]
+            ),
+            "ba_polygons": (
+                reg.BA_POLYGONS if config.build.duke22_polygons else reg.BA_POLYGONS_ALL
+            ).path,
+            "left_out_metros": {
+                row["metro"]: f"{row['note']}: {row['reason']}"
+                for row in build.tables["left_out_metros"].to_dict("records")
+            },
         },
     )
 

@@ -13,6 +13,16 @@ import pandas as pd
 
 from optimizer.scenario import Scenario, scenario_from_frames
 
+SHRUNK_US = [
+    "build.bas=[ERCO,SWPP]",
+    "build.n_metros=15",
+    "build.campus_spacing_km=400",
+    "build.plant_min_capacity_mw=2000",
+]
+"""``--set`` overrides shrinking the default US scenario for solver tests: two BAs, 15 metros
+and about 50 campus candidates (a line point every 400 km, plants of 2 GW or more) instead of
+about 490."""
+
 BASE_CONFIG = {
     "name": "test",
     "training": {

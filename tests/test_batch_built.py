@@ -25,7 +25,10 @@ RUN_FILES = {"summary.json", "sites.csv", "timesteps.csv", "map.html", "represen
 
 def small_sweep(folder: Path, grid: dict) -> Path:
     """A sweep of the US default scenario on two BAs and 15 metros."""
-    (folder / "small.yaml").write_text("build:\n  bas: [ERCO, SWPP]\n  n_metros: 15\n")
+    (folder / "small.yaml").write_text(
+        "build:\n  bas: [ERCO, SWPP]\n  n_metros: 15\n  campus_spacing_km: 400\n"
+        "  plant_min_capacity_mw: 2000\n"
+    )
     sweep = {"base": str(DEFAULT_SCENARIO), "override_files": ["small.yaml"], "grid": grid}
     return write_sweep(folder, sweep)
 

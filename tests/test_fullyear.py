@@ -4,6 +4,7 @@ exactly; on the real data, a shrunk default scenario runs end to end."""
 from __future__ import annotations
 
 import pytest
+from factory import SHRUNK_US
 from test_model_random import EXACT, random_scenario
 
 from optimizer.checks.fullyear import full_year_check
@@ -39,7 +40,7 @@ def test_shrunk_default_scenario_end_to_end(data_dir, tmp_path):
 
     source = Source.of(
         DEFAULT_SCENARIO,
-        ["build.bas=[ERCO,SWPP]", "build.n_metros=15", "training.target_mw=1000"],
+        [*SHRUNK_US, "training.target_mw=1000"],
     )
     results = solve(prepare(source, str(data_dir)))
     summary = results.summary

@@ -49,6 +49,22 @@ def test_substation_proxies_are_junctions_not_crossings_or_tile_cuts():
     assert proxies.crs == "EPSG:4326" and np.allclose(proxies["lat"], proxies.geometry.y)
 
 
+def test_junctions_on_a_voltage_class():
+    x0, y0 = 1_000_000.0, 1_500_000.0
+    # a 345 kV T at (x0, y0); a 230 kV T 50 km east with a 345 kV line passing through it
+    a = LineString([(x0 - 50 * KM, y0), (x0 + 20 * KM, y0)])
+    b = LineString([(x0, y0 + 40 * KM), (x0, y0)])
+    c = LineString([(x0 + 50 * KM, y0 - 30 * KM), (x0 + 50 * KM, y0 + 30 * KM)])
+    d = LineString([(x0 + 80 * KM, y0), (x0 + 50 * KM, y0)])
+    lines = _lines(a, b, c, d).assign(volt_class=["345", "345", "345", "220-287"])
+    proxies = pl.substation_proxies(lines)
+    assert len(proxies) == 2
+    high = pl.junctions_on(proxies, lines[lines["volt_class"] == "345"])
+    low = pl.junctions_on(proxies, lines[lines["volt_class"] == "220-287"])
+    assert len(high) == 2 and _xy(low) == {(round(x0 + 50 * KM), round(y0))}
+    assert pl.junctions_on(proxies, lines.iloc[:0]).empty
+
+
 def test_nearest_distance_in_km():
     targets = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(10 * KM, 0)], crs=pl.METRIC_CRS)
     points = gpd.GeoDataFrame(geometry=[Point(3 * KM, 4 * KM), Point(10 * KM, 1 * KM)],
@@ -71,6 +87,25 @@ def test_locate_gives_county_state_and_zone():
     assert found["county_fips"].tolist() == ["48201", "22017", None]
     assert found["state"].tolist() == ["TX", "LA", None]
     assert found["reeds_zone"].tolist() == ["p60", None, None]
+    # a point just outside every polygon takes the nearest one within max_gap_km
+    near = gpd.GeoDataFrame(geometry=[Point(2.01, 0.5), Point(5, 5)], crs="EPSG:4326")
+    assert pl.locate(near, counties, zones, state_codes())["county"].tolist() == [None, None]
+    found = pl.locate(near, counties, zones, state_codes(), max_gap_km=5.0)
+    assert found["county"].tolist() == ["Caddo", None] and found["state"].tolist() == ["LA", None]
+    assert found["reeds_zone"].tolist() == [None, None]  # the zone is 57 km away
+
+
+def test_place_names_and_slugs():
+    assert pl.place_name("Maricopa", "04013", "AZ") == "Maricopa County, AZ"
+    assert pl.place_name("Caddo", "22017", "LA") == "Caddo Parish, LA"
+    assert pl.place_name("Richmond", "51760", "VA") == "Richmond city, VA"
+    assert pl.place_name("Richmond", "51159", "VA") == "Richmond County, VA"
+    assert pl.place_name("Baltimore", "24510", "MD") == "Baltimore city, MD"
+    assert pl.place_name("Carson City", "32510", "NV") == "Carson City, NV"
+    assert pl.place_name("Yoakum", "48501", "TX") == "Yoakum County, TX"
+    assert pl.place_name("District of Columbia", "11001", "DC") == "District of Columbia, DC"
+    assert pl.place_name(None, None, None) is None
+    assert pl.slug("Doña Ana") == "dona-ana" and pl.slug("St. Mary's") == "st-mary-s"
 
 
 def _queue(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -106,6 +141,34 @@ def test_time_to_power_falls_back_from_county_to_state_to_region():
     )  # Texas: median of 1, 2, 3, 4, 5, 10, 10 = 4; SPP: median of 7, 7, 7, 1, 1 = 7
     assert got["time_to_power_records"].tolist() == [5, 7, 5, 0]
     assert np.isnan(got["time_to_power_years"].iloc[3])
+    # a county with 3 requests is too few: its state's figure
+    three = _queue([("PJM", "PA", "luzerne", 2.0)] * 3 + [("PJM", "PA", "york", 6.0)] * 4)
+    got = pl.time_to_power(pd.DataFrame({"county": ["Luzerne"], "state": ["PA"],
+                                         "queue_region": ["PJM"]}), three)  # fmt: skip
+    assert got["time_to_power_level"].tolist() == ["state"]
+    assert got["time_to_power_records"].tolist() == [7]
+
+
+def test_county_names_match_without_case_dots_accents_or_suffix():
+    queue = _queue([("MISO", "LA", "st. james parish", 2.0)] * 5
+                   + [("West (non-ISO)", "NM", "Dona Ana County", 4.0)] * 5)  # fmt: skip
+    places = pd.DataFrame({"county": ["St. James", "Doña Ana"], "state": ["LA", "NM"],
+                           "queue_region": ["MISO", "West (non-ISO)"]})  # fmt: skip
+    got = pl.time_to_power(places, queue)
+    assert got["time_to_power_level"].tolist() == ["county", "county"]
+    np.testing.assert_allclose(got["time_to_power_years"], [2.0, 4.0], atol=0.01)
+
+
+def test_colocation_is_never_slower_than_a_new_connection():
+    new = pd.DataFrame(
+        {"time_to_power_years": [3.2, 0.9, np.nan],
+         "time_to_power_level": ["county", "state", None], "time_to_power_records": [8, 40, 0]}
+    )  # fmt: skip
+    got = pl.colocation_time_to_power(new)
+    rule = pl.COLOCATION_TIME_TO_POWER_YEARS
+    assert got["time_to_power_years"].tolist() == [rule, 0.9, rule]
+    assert got["time_to_power_level"].tolist() == [pl.COLOCATION_LEVEL, "state", "colocation"]
+    assert got["time_to_power_records"].tolist() == [0, 40, 0]
 
 
 @pytest.mark.realdata

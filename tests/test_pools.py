@@ -55,6 +55,22 @@ def test_sites_of_one_region_and_pue_share_one_hourly_operation():
     assert len(hourly) == 3 * 4  # pools x steps, not sites x steps
 
 
+def test_a_pooled_site_offers_only_blocks_its_connection_carries():
+    """PUE 1.2: a 100 MW block draws 120 MW; site a's 100 MW wire with 10 MW of upgrade cannot
+    carry it, b's 100 + 20 can; blocks of 50 MW fit both. Site c has storage (not pooled): its
+    own hourly limit decides."""
+    sites = [
+        _campus("a", pue=1.2, interconnect_mw=100.0, interconnect_upgrade_max_mw=10.0),
+        _campus("b", pue=1.2, interconnect_mw=100.0, interconnect_upgrade_max_mw=20.0),
+        _campus("c", pue=1.2, interconnect_mw=100.0, storage_allowed=True),
+        _edge(),
+    ]
+    built = build_model(make_scenario(sites, training={"campus_blocks_mw": [50.0, 100.0]}))
+    assert sorted(built.parts.siting.build_campus) == [
+        ("a", 0), ("b", 0), ("b", 1), ("c", 0), ("c", 1)
+    ]  # fmt: skip
+
+
 def test_hand_solved_pool_curtails_for_its_sites_within_their_budgets():
     """Two campuses of 100 MW (PUE 1) in one pool; one step weighing 87.6 h (1 % of the year)
     has 150 MW of stranded power, firm capacity is dear. A 1 % budget lets each campus pause

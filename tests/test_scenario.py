@@ -86,8 +86,10 @@ def test_example_scenarios_load_and_check_clean(name):
 def test_tiny_tables_are_tidy_with_defaults_filled():
     s = load_scenario(EXAMPLES / "tiny")
     assert list(s.sites.columns) == [
-        "site", "region", "lat", "lon", "count", "voltage_class", "interconnect_mw",
-        "interconnect_upgrade_max_mw", "site_max_mw", "pue", "time_to_power_years", "spur_km",
+        "site", "region", "lat", "lon", "count", "kind", "place", "county", "state",
+        "reeds_zone", "voltage_class", "line", "plant", "interconnect_mw",
+        "interconnect_upgrade_max_mw", "site_max_mw", "pue", "time_to_power_years",
+        "time_to_power_level", "time_to_power_records", "substation_km", "spur_km",
         "spur_capex_usd_per_mw", "energy_price_adder_usd_per_mwh", "campus_allowed",
         "edge_allowed", "storage_allowed",
     ]  # fmt: skip
@@ -95,7 +97,8 @@ def test_tiny_tables_are_tidy_with_defaults_filled():
     assert s.sites["count"].dtype == "int64" and s.sites["count"].eq(1).all()
     assert s.sites["spur_capex_usd_per_mw"].eq(0.0).all() and s.sites["spur_km"].eq(0.0).all()
     assert s.sites["energy_price_adder_usd_per_mwh"].eq(0.0).all()
-    assert s.sites["voltage_class"].eq("").all()
+    assert s.sites["voltage_class"].eq("").all() and s.sites["place"].eq("").all()
+    assert s.sites["time_to_power_records"].eq(0).all() and s.sites["substation_km"].eq(0).all()
     assert s.metros["profile_zone"].eq("all").all()
     assert s.sites["interconnect_mw"].dtype == "float64"
     assert s.sites.loc[s.sites["site"] == "mesa", "campus_allowed"].item() is False
@@ -698,9 +701,12 @@ def test_build_section_is_optional_with_documented_defaults():
     assert load_scenario(EXAMPLES / "tiny").config.build is None
     build = UsBuildConfig()
     assert (build.year, build.record_first_year, build.record_last_year) == (2024, 2016, 2024)
-    assert build.bas == [] and build.backbone_networks == [] and build.pue_constant is None
+    assert build.bas == "lower48" and len(build.ba_codes) == 54
+    assert build.backbone_networks == [] and build.pue_constant is None
     assert (build.n_metros, build.n_typical_days, build.stranded_share_pct) == (100, 6, 50.0)
-    assert (build.campus_spur_km, build.spur_capex_usd_per_mw_km) == (5.0, 2500.0)
+    assert build.max_peak_days == 30
+    assert (build.campus_spacing_km, build.spur_capex_usd_per_mw_km) == (75.0, 2500.0)
+    assert build.campus_storage is False
     assert {k: v.model_dump() for k, v in build.campus_classes.items()} == {
         "345+": {"interconnect_mw": 500.0, "interconnect_upgrade_max_mw": 1500.0,
                  "site_max_mw": 2000.0},
@@ -713,7 +719,7 @@ def test_build_section_in_scenario_yaml(tiny):
     _edit_yaml(tiny, lambda d: d.update(build={"year": 2023, "bas": ["PJM", "ERCO"]}))
     s = load_scenario(tiny)
     assert s.config.build.year == 2023 and s.config.build.bas == ["PJM", "ERCO"]
-    assert s.config.build.campus_spacing_km == 50.0
+    assert s.config.build.campus_spacing_km == 75.0
     assert s.hash() != load_scenario(EXAMPLES / "tiny").hash()
 
 

@@ -98,6 +98,56 @@ def test_planted_peak_days_are_kept_with_weight_one(rep):
     assert set(days.index[days["kind"] == "peak"]) == set(rep.peak_reasons["date"])
 
 
+def _heat_wave_load() -> tuple[pd.DataFrame, dict[str, int]]:
+    """Six BAs (UTC-6) of one region, each peaking in the same heat wave and cold snap, on
+    neighbouring days: on the others its lift (0.3 or 0.5 times its base load) is 2 % lower,
+    less than 1 % of its peak."""
+    index = _year_stamps()
+    frame = {}
+    for k in range(6):
+        base = 1000.0 * (k + 1)
+        frame[f"B{k}"] = base + 0.15 * base * np.sin(2 * np.pi * index.hour / 24)
+    load = pd.DataFrame(frame, index=index)
+    for k, ba in enumerate(load.columns):
+        for first, lift in ((dt.date(2024, 7, 20), 0.3), (dt.date(2024, 1, 10), 0.5)):
+            for shift in range(6):  # each BA peaks k days in; the other days 2 % lower
+                day = first + dt.timedelta(days=shift)
+                extra = lift * 1000.0 * (k + 1) * (1.0 if shift == k else 0.98)
+                load.loc[_day_rows(index, day, 1, 24), ba] += extra
+    return load, dict.fromkeys(load.columns, -6)
+
+
+@pytest.mark.filterwarnings("ignore:Something went wrong:UserWarning")  # tsam on flat days
+def test_peak_days_over_the_cap_hold_every_ba_within_the_tolerance_reached():
+    load, offsets = _heat_wave_load()
+    own = ts.representative_days(load, offsets, YEAR, 4, RECORD)
+    assert own.n_peak_days >= 12  # six BAs, each its own summer and winter peak day
+    assert (own.peak_reasons["shortfall_pct"] == 0).all()
+    # under a cap equal to the BAs' own days nothing changes
+    same = ts.representative_days(load, offsets, YEAR, 4, RECORD, max_peak_days=own.n_peak_days)
+    pd.testing.assert_frame_equal(same.days, own.days)
+    capped = ts.representative_days(load, offsets, YEAR, 4, RECORD, max_peak_days=4)
+    assert capped.n_peak_days <= 4 and len(capped.days) == capped.n_peak_days + 4
+    assert capped.days["weight_days"].sum() == 366
+    reasons = capped.peak_reasons
+    assert set(zip(reasons["region"], reasons["reason"], strict=True)) == set(
+        zip(own.peak_reasons["region"], own.peak_reasons["reason"], strict=True)
+    )  # every BA's every extreme still stands on a kept day ...
+    kept = set(capped.days.loc[capped.days["kind"] == "peak", "date"])
+    assert set(reasons["date"]) == kept
+    assert 0 < reasons["shortfall_pct"].max() <= 1.0  # ... within 1 % of its peak
+    # the shortfall is what the kept day's load misses of the BA's peak
+    row = reasons[reasons["reason"] == "summer_peak_load"].iloc[0]
+    stamps = pd.date_range(pd.Timestamp(row["date"], tz="UTC") + pd.Timedelta(hours=1),
+                           periods=24, freq="h")  # fmt: skip
+    peak = load.loc[load.index.month.isin([5, 6, 7, 8, 9]), row["region"]].max()
+    record = max(peak, load.loc[~load.index.month.isin([4, 10]), row["region"]].max())
+    missed = (peak - load.loc[stamps, row["region"]].max()) / record * 100
+    assert row["shortfall_pct"] == pytest.approx(missed)
+    with pytest.raises(InputError, match="max_peak_days must be at least 2"):
+        ts.representative_days(load, offsets, YEAR, 4, RECORD, max_peak_days=1)
+
+
 def test_weights_sum_to_the_year(rep):
     assert rep.days["weight_days"].sum() == 366
     assert (rep.days["weight_days"] == rep.days["members"]).all()

@@ -75,9 +75,13 @@ class _Run:
 
     @property
     def ba_polygons(self) -> gpd.GeoDataFrame | None:
+        """The BA polygons the run was built on (``ba_polygons`` in its summary: the first
+        release's 40 for ``build.bas: duke22``), else the lower-48 partition."""
         from optimizer.inputs.loaders import load_ba_polygons
+        from optimizer.inputs.registry import BA_POLYGONS
 
-        return self._data("ba_polygons", load_ba_polygons)
+        duke22 = self.summary.get("ba_polygons") == BA_POLYGONS.path
+        return self._data("ba_polygons", lambda d: load_ba_polygons(d, all_bas=not duke22))
 
     @property
     def states(self) -> gpd.GeoDataFrame | None:

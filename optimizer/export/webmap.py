@@ -70,8 +70,9 @@ TILES = {
     "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     "attribution": "&copy; OpenStreetMap contributors",
 }
-CANDIDATE_FIELDS = ("site", "region", "interconnect_mw", "pue", "time_to_power_years",
-                    "voltage_class", "lat", "lon")  # fmt: skip
+CANDIDATE_FIELDS = ("site", "region", "kind", "place", "line", "plant", "interconnect_mw", "pue",
+                    "time_to_power_years", "time_to_power_level", "spur_km",
+                    "energy_price_adder_usd_per_mwh", "voltage_class", "lat", "lon")  # fmt: skip
 """Properties kept for unbuilt candidate sites on the map (the GeoJSON file keeps them all)."""
 
 _UNITS = (

@@ -107,15 +107,21 @@ def load_nation(data_dir: DataDir) -> gpd.GeoDataFrame:
     return _atlas(data_dir, reg.NATION)
 
 
-def load_ba_polygons(data_dir: DataDir) -> gpd.GeoDataFrame:
-    """Approximate BA service territories (40) from EIA-861 2018 county sales.
+def load_ba_polygons(data_dir: DataDir, all_bas: bool = False) -> gpd.GeoDataFrame:
+    """Approximate BA service territories from EIA-861 2018 county sales: the 40 BAs of the
+    first release's file, or with ``all_bas`` the partition of US counties over 50 BAs (46 of
+    the 54 lower-48 load BAs; CPLW, GVL, HST, IID, LDWP, NSB, SCL and SPA have no county of
+    their own) that extends it (the mirror's README: AVA, AZPS, BPAT, CISO, FPC, FPL and PSEI
+    lose to BAs added there the counties where those sell most).
 
-    Columns: ``ba`` (EIA code), ``ba_name``, ``n_counties``, geometry (MultiPolygon).
+    Columns: ``ba`` (EIA code), ``ba_name``, ``n_counties``, geometry (MultiPolygon); with
+    ``all_bas`` also ``in_load_file`` (False for CEA, HECO, NBSO and SEC, which have no load).
     """
-    entry = reg.BA_POLYGONS
+    entry = reg.BA_POLYGONS_ALL if all_bas else reg.BA_POLYGONS
     frame = _read(entry, _checked(data_dir, entry), gpd.read_file)
     frame = frame.rename(columns={"BA_Short_Name": "ba", "BA_Long_Name": "ba_name"})
-    return frame.to_crs(WGS84)
+    columns = ["ba", "ba_name", "n_counties", *(["in_load_file"] if all_bas else []), "geometry"]
+    return frame[columns].to_crs(WGS84)
 
 
 def load_county_ba(data_dir: DataDir) -> pd.DataFrame:

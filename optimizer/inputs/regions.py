@@ -27,7 +27,18 @@ def ba_utc_offsets_h(path: Path | None = None) -> dict[str, int]:
 
 def state_codes(path: Path | None = None) -> dict[str, str]:
     """USPS code of each state by its 2-digit FIPS code (``data/states.csv``: ``fips, state,
-    name``; the names are those of the us-atlas states layer)."""
+    name, lower48``; the names are those of the us-atlas states layer)."""
     path = path or PROJECT_DATA_DIR / "states.csv"
     table = pd.read_csv(path, dtype=str)
     return dict(zip(table["fips"], table["state"], strict=True))
+
+
+def lower48_states(path: Path | None = None) -> frozenset[str]:
+    """USPS codes of the contiguous United States: the 48 states and DC (``data/states.csv``,
+    column ``lower48``); Alaska, Hawaii and the territories are outside."""
+    path = path or PROJECT_DATA_DIR / "states.csv"
+    table = pd.read_csv(path, dtype=str)
+    flags = table["lower48"].str.lower()
+    if not flags.isin(["true", "false"]).all():
+        raise InputError(f"{path}: column lower48 must be true or false")
+    return frozenset(table.loc[flags == "true", "state"])

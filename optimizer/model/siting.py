@@ -1,7 +1,10 @@
 """Siting: campus size blocks, edge modules, the training target and each site's cap.
 
 Sets: campus sites S_c, edge sites S_e, blocks K (sizes ``block_mw[k]``, IT MW); the pairs
-(s, k) where block k fits ``site_max_mw[s]``.
+(s, k) where block k fits the site (:func:`fits`): within ``site_max_mw[s]`` and, at a pooled
+site, its full load ``pue[s] * block_mw[k]`` within ``interconnect_mw[s] +
+interconnect_upgrade_max_mw[s]`` (any other block would break ``power_campus_wire``: leaving it
+out changes no plan and keeps roundings feasible).
 
 Variables
     ``build_campus[s, k]`` in {0, ..., count[s]}: number of campuses of block k at site row s
@@ -65,11 +68,21 @@ def add_edge_modules(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.edge_mw = pyo.Expression(m.edge_sites, rule=lambda m, s: d.module_mw * m.edge_modules[s])
 
 
+def fits(d: ModelData, s: str, k: int) -> bool:
+    """Block k fits site s: within its ``site_max_mw`` and, at a pooled site (whose connection
+    carries the campus's full load, see ``power``), with ``pue * block_mw`` within its
+    connection and largest upgrade (per campus, also in a group row)."""
+    if d.block_mw[k] > d.site_max_mw[s]:
+        return False
+    if s in d.pool_of:
+        wire = d.interconnect_mw[s] + d.interconnect_upgrade_max_mw[s]
+        return d.pue[s] * d.block_mw[k] <= wire + 1e-9
+    return True
+
+
 def add_siting(m: pyo.ConcreteModel, d: ModelData) -> None:
     """Add campus blocks, edge modules, the training target and the site caps to ``m``."""
-    fitting = [
-        (s, k) for s in d.campus_sites for k in d.blocks if d.block_mw[k] <= d.site_max_mw[s]
-    ]
+    fitting = [(s, k) for s in d.campus_sites for k in d.blocks if fits(d, s, k)]
     m.site_blocks = pyo.Set(initialize=fitting, dimen=2, ordered=True)
     m.build_campus = pyo.Var(
         m.site_blocks,

@@ -192,11 +192,31 @@ class Results:
                 if abs(v) > 1
             )
             lines.append(f"cost terms (USD/yr): {terms}")
+        lines += bas_lines(s)
         lines.append(
             f"build {s['build_seconds']:.2f} s, hand-off {s['handoff_seconds']:.2f} s, "
             f"solve {s['solve_seconds']:.2f} s"
         )
         return "\n".join(lines)
+
+
+def bas_lines(summary: dict) -> list[str]:
+    """A built run's BAs (``bas`` and ``left_out_metros`` of its summary): how many were
+    modelled, those left out and why, those whose seasonal thresholds lack years of record,
+    and the metros out of reach."""
+    bas = summary.get("bas")
+    if not bas:
+        return []
+    lines = [f"BAs: {bas['modelled']} of {bas['requested']} modelled"]
+    lines += [f"  {ba} left out: {reason}" for ba, reason in bas["left_out"].items()]
+    lines += [
+        f"  {ba}: seasonal thresholds from {r['years_used']} (load missing in {r['years_missing']})"
+        for ba, r in bas["partial_record"].items()
+    ]
+    left = summary.get("left_out_metros") or {}
+    if isinstance(left, dict):
+        lines += [f"metro {metro} left out: {why}" for metro, why in left.items()]
+    return lines
 
 
 PROVEN_OPTIMAL_GAP_PCT = 1e-4

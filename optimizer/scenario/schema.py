@@ -165,7 +165,8 @@ def _type_text(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return " | ".join(_type_text(a) for a in args) + " | null"
+        optional = len(args) < len(typing.get_args(annotation))
+        return " | ".join(_type_text(a) for a in args) + (" | null" if optional else "")
     if origin is list:
         (item,) = typing.get_args(annotation)
         return f"list[{_type_text(item)}]"

@@ -81,9 +81,44 @@ TABLES: dict[str, TableSpec] = {
                 ge=1,
             ),
             Column(
+                "kind",
+                "str",
+                "what the candidate is, for people and maps (the US builder: line, plant, metro, "
+                "datacenter_cluster)",
+                default="",
+            ),
+            Column(
+                "place",
+                "str",
+                "where the site is, for people and maps (e.g. Maricopa County, AZ)",
+                default="",
+            ),
+            Column("county", "str", "county of the site, for people and maps", default=""),
+            Column(
+                "state", "str", "state of the site (USPS code), for people and maps", default=""
+            ),
+            Column(
+                "reeds_zone",
+                "str",
+                "NREL ReEDS zone of the site (p1..p134), for people and maps",
+                default="",
+            ),
+            Column(
                 "voltage_class",
                 "str",
                 "grid voltage class of the site's connection, for people and maps (e.g. 345+)",
+                default="",
+            ),
+            Column(
+                "line",
+                "str",
+                "transmission line the site lies on, for people and maps",
+                default="",
+            ),
+            Column(
+                "plant",
+                "str",
+                "existing power plant the site is co-located with, for people and maps",
                 default="",
             ),
             Column("interconnect_mw", "float", "existing firm grid connection, MW", ge=0),
@@ -102,6 +137,28 @@ TABLES: dict[str, TableSpec] = {
                 "time_to_power_years",
                 "float",
                 "years until the site can get power",
+                default=0.0,
+                ge=0,
+            ),
+            Column(
+                "time_to_power_level",
+                "str",
+                "where time_to_power_years comes from, for people (the US builder: county, "
+                "state, queue_region, colocation)",
+                default="",
+            ),
+            Column(
+                "time_to_power_records",
+                "int",
+                "interconnection requests behind time_to_power_years, for people",
+                default=0,
+                ge=0,
+            ),
+            Column(
+                "substation_km",
+                "float",
+                "distance from the site to the nearest existing substation, km (for people and "
+                "maps; 0: not given)",
                 default=0.0,
                 ge=0,
             ),

@@ -2,18 +2,35 @@
 
 Stages, each a pure function of the previous stage's output (so a notebook can stop anywhere):
 
-1. ``load_inputs``: the public data the builder reads (hourly BA load, lines, BA polygons,
-   metros, existing data centers, queue, backbone topologies);
-2. ``build_sites``: campus candidate groups along high-voltage lines and edge candidates at the
-   largest metros and data-center clusters (:mod:`.sites`), with PUE, time to power
-   and spur cost;
+1. ``load_inputs``: the public data the builder reads (hourly load of the 54 lower-48 load BAs,
+   lines, BA polygons, counties, ReEDS zones, metros, existing data centers, queue, EIA-860
+   generators, backbone topologies);
+2. ``build_sites``: individual campus candidates (one site row each) along high-voltage lines
+   and at existing plants of 500 MW or more (co-location), and edge candidates at the largest
+   metros and data-center clusters (:mod:`.sites`), each with its place (county, state, ReEDS
+   zone), PUE, time to power, spur and grid figures, in the chosen BAs (``build.bas``) that can
+   host a site (:func:`ba_table`); the campus candidates with every figure are the run's
+   ``campus_candidates.csv``;
 3. ``build_metros``: inference demand per metro (population x peak W per resident), its
    latency limit and its time zone;
 4. ``build_latency``: round-trip latency of admissible site-metro pairs over the merged backbone
-   (:mod:`.latency`); metros with no edge site in reach are left out and listed;
+   (:mod:`.latency`); metros with no edge site in reach are left out and listed with the reason
+   (:func:`left_out_reasons`);
 5. ``build_time``: peak-keeping representative days (:mod:`.timeseries`), stranded power per
    BA and step, and each zone's inference profile (and the same over the full year for the
-   full-year check).
+   full-year check), over the BAs that hold candidate sites.
+
+Which BAs are modelled (:func:`ba_table`, written to the run as ``balancing_authorities.csv``
+and summarised in ``summary.json`` under ``bas``): of the BAs of ``build.bas`` (by default all
+54 lower-48 load BAs), a BA is a region of the scenario when its load covers every hour of the
+model year and its polygon holds at least one candidate site. The others are listed with the
+reason: no load in the model year (AEC, merged into SOCO in 2021, and NSB, which stopped
+reporting in 2020, for 2024), no polygon (CPLW, GVL, HST, IID, LDWP, SCL and SPA sell most in no
+county of EIA-861 2018), or no candidate site in the polygon. A region's seasonal thresholds
+come from the years of record its load covers (a year missing more than 1 % of its hours is
+left out, :func:`optimizer.stranded.headroom.stranded_power`): PSEI and TAL without 2020, TEPC
+without 2021; the table and the run summary say which years. Only the regions' peak days are
+kept: the stranded power of a BA without sites limits nothing.
 
 :func:`build_us` runs these stages into a :class:`UsBuild`, which depends only on the build key
 (:mod:`.settings`), so that scenarios differing elsewhere share it (:mod:`.cache`);
@@ -21,7 +38,8 @@ Stages, each a pure function of the previous stage's output (so a notebook can s
 twin) of a scenario's settings on it.
 
 The numbers the builder needs that are not in the public data (costs, firm capacity and energy
-prices per BA, the financing mix) come from ``data/costs/`` with their sources.
+prices per BA and per state, the financing mix) come from ``data/costs/`` with their sources; a
+site pays its state's price (:func:`state_price_adders`).
 """
 
 from __future__ import annotations
@@ -33,19 +51,25 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from optimizer import inputs as ds
 from optimizer.builders.us import latency as lat
+from optimizer.builders.us import places as pl
 from optimizer.builders.us import sites as st
 from optimizer.builders.us import timeseries as tsr
 from optimizer.builders.us.settings import NO_BUILD
 from optimizer.errors import InputError
 from optimizer.inputs.project import PROJECT_DATA_DIR
-from optimizer.inputs.regions import ba_utc_offsets_h
-from optimizer.scenario import Scenario, ScenarioConfig, scenario_from_frames
+from optimizer.inputs.regions import ba_utc_offsets_h, lower48_states, state_codes
+from optimizer.scenario import TABLES, Scenario, ScenarioConfig, scenario_from_frames
+from optimizer.stranded.headroom import stranded_power_by_ba, year_ranges
 
 REGION_COSTS = PROJECT_DATA_DIR / "costs" / "regions.csv"
+STATE_PRICES = PROJECT_DATA_DIR / "costs" / "state_prices.csv"
+"""EIA's 2023 industrial price of each lower-48 state but Wyoming (the stored source is cut off
+before it), with its source."""
 STATE_TIMEZONES = PROJECT_DATA_DIR / "state_timezones.csv"
 Progress = Callable[[str], None]
 
@@ -57,9 +81,12 @@ class UsInputs:
     load_mw: pd.DataFrame
     lines: gpd.GeoDataFrame
     ba_polygons: gpd.GeoDataFrame
+    counties: gpd.GeoDataFrame
+    reeds_zones: gpd.GeoDataFrame
     metros: gpd.GeoDataFrame
     datacenters: gpd.GeoDataFrame
     queue: pd.DataFrame
+    generators: pd.DataFrame
     topologies: dict[str, nx.Graph]
 
 
@@ -80,6 +107,7 @@ class UsBuild:
     """What the builder takes from the public data for one build key (module docstring)."""
 
     bas: list[str]
+    """the BAs modelled (regions): those of ``build.bas`` that can host a site"""
     sites: pd.DataFrame
     metros: pd.DataFrame
     latency: pd.DataFrame
@@ -89,45 +117,132 @@ class UsBuild:
     full_year: Steps | None
     """every hour of the model year (None when not built)"""
     tables: dict[str, pd.DataFrame]
-    """what the builder decided on the way, for the run folder: ``time_to_power``,
-    ``representative_days``, ``campus_candidates``, ``left_out_metros``"""
+    """what the builder decided on the way, for the run folder: ``balancing_authorities``,
+    ``time_to_power``, ``representative_days``, ``peak_days`` (the day kept for each BA's
+    extremes and its shortfall), ``campus_candidates`` (every campus candidate with its place,
+    line or plant and figures: :data:`.sites.CANDIDATE_COLUMNS`), ``left_out_metros``"""
     stage_seconds: dict[str, float]
 
 
-def load_inputs(data_dir: str | Path | None, networks: list[str] | None = None) -> UsInputs:
-    """Load and check every public file the builder reads."""
+def load_inputs(
+    data_dir: str | Path | None, networks: list[str] | None = None, duke22_polygons: bool = False
+) -> UsInputs:
+    """Load and check every public file the builder reads; the BA polygons are the lower-48
+    partition, or with ``duke22_polygons`` the first release's 40 (``build.bas: duke22``)."""
     return UsInputs(
-        load_mw=ds.load_ba_load_mw(data_dir),
+        load_mw=ds.load_ba_load_mw(data_dir, all_bas=True),
         lines=ds.load_transmission_lines(data_dir),
-        ba_polygons=ds.load_ba_polygons(data_dir),
+        ba_polygons=ds.load_ba_polygons(data_dir, all_bas=not duke22_polygons),
+        counties=ds.load_counties(data_dir),
+        reeds_zones=ds.load_reeds_zones(data_dir),
         metros=ds.load_metros(data_dir),
         datacenters=ds.load_datacenters(data_dir),
         queue=ds.load_interconnection_queue(data_dir),
+        generators=ds.load_eia_generators(data_dir),
         topologies=ds.load_backbone_topologies(data_dir, tuple(networks) if networks else None),
     )
 
 
 def chosen_bas(config: ScenarioConfig, load_mw: pd.DataFrame) -> list[str]:
-    """The BAs of the scenario: ``build.bas`` or every BA with hourly load."""
-    bas = list(config.build.bas) or list(load_mw.columns)
+    """The BAs of ``build.bas`` (a selection's or the codes given), each with hourly load."""
+    bas = config.build.ba_codes
     unknown = sorted(set(bas) - set(load_mw.columns))
     if unknown:
         raise InputError(f"build.bas: unknown BA code(s) {unknown}; known: {list(load_mw.columns)}")
     return bas
 
 
+BA_TABLE_COLUMNS = [
+    "ba", "modelled", "reason", "years_used", "years_missing", "model_year_hours",
+    "model_year_hours_missing",
+    "has_polygon", "campus_candidates", "plant_candidates", "campus_pue_values", "edge_sites",
+]  # fmt: skip
+"""Columns of ``balancing_authorities.csv`` (:func:`ba_table`)."""
+
+
+def ba_record(
+    load_mw: pd.DataFrame, bas: list[str], year: int, record: tuple[int, int]
+) -> pd.DataFrame:
+    """The load record of each BA: ``ba, years_used, years_missing`` (years of ``record`` with
+    and without its load, as the seasonal thresholds use them), ``model_year_hours`` (hours of
+    the model year's UTC days in the record) and ``model_year_hours_missing`` (those without
+    its load)."""
+    stranded = stranded_power_by_ba(load_mw[bas], ba_utc_offsets_h(), record, skip_unreported=True)
+    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
+    stamps = pd.date_range(start, pd.Timestamp(year + 1, 1, 1, tz="UTC"), freq="h")
+    in_year = load_mw.loc[load_mw.index.isin(stamps), bas]
+    all_years = range(record[0], record[1] + 1)
+    rows = []
+    for ba in bas:
+        used = stranded[ba].years if ba in stranded else ()
+        rows.append(
+            {
+                "ba": ba,
+                "years_used": year_ranges(used),
+                "years_missing": year_ranges(y for y in all_years if y not in used),
+                "model_year_hours": len(in_year),
+                "model_year_hours_missing": int(in_year[ba].isna().sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["ba", "years_used", "years_missing", "model_year_hours",
+                                       "model_year_hours_missing"])  # fmt: skip
+
+
+def ba_table(
+    record: pd.DataFrame, polygons: gpd.GeoDataFrame, sites: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """Every BA of ``build.bas``: whether it is modelled, why not, the years of its record, and
+    its candidate sites: campus candidates (of which at plants), the distinct PUE values among
+    them (candidates of one BA and PUE share an hourly operation in the model) and edge sites
+    (columns :data:`BA_TABLE_COLUMNS`; see the module docstring)."""
+    table = record.copy()
+    table["has_polygon"] = table["ba"].isin(polygons["ba"])
+    campus = sites[sites["campus_allowed"]]
+    table["campus_candidates"] = table["ba"].map(campus["region"].value_counts())
+    plants = campus[campus["kind"] == "plant"]
+    table["plant_candidates"] = table["ba"].map(plants["region"].value_counts())
+    table["campus_pue_values"] = table["ba"].map(campus.groupby("region")["pue"].nunique())
+    table["edge_sites"] = table["ba"].map(sites.loc[sites["edge_allowed"], "region"].value_counts())
+    for column in ("campus_candidates", "plant_candidates", "campus_pue_values", "edge_sites"):
+        table[column] = table[column].fillna(0).astype("int64")
+    reasons = []
+    for row in table.itertuples():
+        if not row.years_used:
+            reasons.append("no load in the years of record")
+        elif row.model_year_hours_missing == row.model_year_hours:
+            reasons.append(f"no load in the model year {year} (load in {row.years_used})")
+        elif row.model_year_hours_missing:
+            reasons.append(
+                f"load missing in {row.model_year_hours_missing} hours of the model year {year}"
+            )
+        elif not row.has_polygon:
+            reasons.append(
+                "no polygon: it sells most in no county (EIA-861 2018), so no site can be placed"
+            )
+        elif row.campus_candidates + row.edge_sites == 0:
+            reasons.append(
+                "no candidate site in its polygon (no 220 kV+ line, large plant, metro or cluster)"
+            )
+        else:
+            reasons.append("")
+    table["reason"] = reasons
+    table["modelled"] = table["reason"] == ""
+    return table[BA_TABLE_COLUMNS]
+
+
 def build_sites(
     config: ScenarioConfig, inputs: UsInputs, bas: list[str]
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame]:
-    """Site rows (campus groups, then edge sites), the campus candidate points, and the
-    time-to-power figures per queue region."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Site rows (campus candidates, then edge sites; the columns of the scenario's sites
+    table), the campus candidate table with every figure (:data:`.sites.CANDIDATE_COLUMNS`),
+    and the time-to-power figures per queue region."""
     b = config.build
-    candidates = st.line_candidates(
-        inputs.lines, inputs.ba_polygons, bas, b.campus_spacing_km, tuple(b.campus_classes)
-    )
     by_region = st.time_to_power_by_region(inputs.queue)
-    ttp = st.ba_time_to_power(bas, by_region)
-    ref_lat = st.ba_reference_lat(inputs.ba_polygons, bas)
+    placed = [ba for ba in bas if ba in set(inputs.ba_polygons["ba"])]
+    queue_region = dict(
+        st.ba_queue_regions(placed, inputs.generators)[["ba", "queue_region"]].to_numpy()
+    )
+    ttp = st.ba_time_to_power(placed, by_region, queue_region)
 
     def pue(lat_deg):
         if b.pue_constant is not None:
@@ -136,14 +251,25 @@ def build_sites(
             lat_deg, b.pue_base, b.pue_per_degree_south, b.pue_reference_lat
         )
 
-    classes = {k: v.model_dump() for k, v in b.campus_classes.items()}
-    campus = st.campus_groups(
-        candidates,
-        classes,
-        pue_by_ba={ba: float(pue([ref_lat[ba]])[0]) for ba in bas},
-        time_to_power_by_ba=ttp,
-        spur_km=b.campus_spur_km,
-        spur_capex_usd_per_mw_km=b.spur_capex_usd_per_mw_km,
+    on_lines = st.line_candidates(
+        inputs.lines, inputs.ba_polygons, bas, b.campus_spacing_km, tuple(b.campus_classes)
+    )
+    plants = st.plant_sites(
+        pl.plant_candidates(inputs.generators, b.plant_min_capacity_mw), inputs.ba_polygons, bas
+    )
+    points = st.campus_points(on_lines, plants)
+    proxies = pl.substation_proxies(inputs.lines)
+    figures = st.place_figures(
+        points, inputs.lines, proxies, inputs.counties, inputs.reeds_zones, state_codes(),
+        inputs.queue, queue_region,
+    )  # fmt: skip
+    campus = st.campus_rows(
+        points,
+        figures,
+        {k: v.model_dump() for k, v in b.campus_classes.items()},
+        pue,
+        b.spur_capex_usd_per_mw_km,
+        storage_allowed=b.campus_storage,
     )
     edge = st.edge_candidates(
         inputs.metros,
@@ -156,12 +282,25 @@ def build_sites(
     )
     grid_lines = inputs.lines[~inputs.lines["is_dc"]]
     spur_km = st.distance_to_lines_km(edge, grid_lines)
+    where = pl.locate(
+        edge, inputs.counties, inputs.reeds_zones, state_codes(), max_gap_km=st.PLACE_MAX_GAP_KM
+    )
+    records = dict(zip(by_region["queue_region"], by_region["requests"], strict=True))
     edge_rows = pd.DataFrame(
         {
             "site": edge["site"],
+            "kind": edge["kind"],
             "region": edge["region"],
             "lat": edge["lat"],
             "lon": edge["lon"],
+            "place": [
+                pl.place_name(c, f, s)
+                for c, f, s in zip(where["county"], where["county_fips"], where["state"],
+                                   strict=True)
+            ],
+            "county": where["county"],
+            "state": where["state"],
+            "reeds_zone": where["reeds_zone"],
             "count": 1,
             "voltage_class": "distribution",
             "interconnect_mw": b.edge_interconnect_mw,
@@ -169,6 +308,9 @@ def build_sites(
             "site_max_mw": b.edge_site_max_mw,
             "pue": pue(edge["lat"]),
             "time_to_power_years": edge["region"].map(ttp),
+            "time_to_power_level": "queue_region",
+            "time_to_power_records": edge["region"].map(queue_region).map(records),
+            "substation_km": pl.nearest(edge, proxies)[0],
             "spur_km": spur_km,
             "spur_capex_usd_per_mw": spur_km * b.spur_capex_usd_per_mw_km,
             "campus_allowed": False,
@@ -176,12 +318,17 @@ def build_sites(
             "storage_allowed": False,
             "note": edge["kind"] + ": " + edge["name"],
         }
-    )
+    )  # fmt: skip
+    columns = [c for c in TABLES["sites"].names if c in campus.columns]
+    sites = pd.concat([campus[columns], edge_rows], ignore_index=True)
+    for column in ("place", "county", "state", "reeds_zone"):
+        sites[column] = sites[column].fillna("")
+    sites["energy_price_adder_usd_per_mwh"] = state_price_adders(sites)
+    hosts = set(sites["region"])
     by_region["bas"] = by_region["queue_region"].map(
-        lambda q: " ".join(ba for ba in bas if st.BA_QUEUE_REGION.get(ba) == q)
+        lambda q: " ".join(ba for ba in placed if queue_region[ba] == q and ba in hosts)
     )
-    sites = pd.concat([campus, edge_rows], ignore_index=True)
-    return sites, candidates, by_region
+    return sites, campus, by_region
 
 
 def state_utc_offsets(path: Path = STATE_TIMEZONES) -> dict[str, int]:
@@ -237,6 +384,38 @@ def build_latency(
     return metros[reached].reset_index(drop=True), pairs, metros[~reached].reset_index(drop=True)
 
 
+def left_out_reasons(
+    left_out: pd.DataFrame, inputs: UsInputs, bas: pd.DataFrame, latency_max_ms: float
+) -> pd.Series:
+    """Why each left-out metro has no edge site in reach: outside the lower 48, its city in
+    no BA polygon or in a BA not modelled (``bas``: :func:`ba_table`), or no edge site within
+    the latency limit."""
+    if left_out.empty:
+        return pd.Series([], index=left_out.index, dtype=object)
+    state = inputs.metros.set_index(inputs.metros["cbsa"].astype(str))["principal_state"]
+    lower48 = lower48_states()
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(left_out["lon"], left_out["lat"]), crs="EPSG:4326"
+    )
+    ba_of = st.assign_region(points, inputs.ba_polygons, list(inputs.ba_polygons["ba"]))
+    why = bas.set_index("ba")["reason"]
+    reasons = []
+    for i, metro in enumerate(left_out["metro"]):
+        where, ba = state.get(metro), ba_of.iloc[i]
+        beyond = f"no edge site within {latency_max_ms:g} ms round trip over the backbone"
+        if where not in lower48:
+            reasons.append(f"outside the lower 48 ({where}): no lower-48 BA can serve it")
+        elif not isinstance(ba, str):
+            reasons.append(f"its city lies in no BA polygon, and {beyond}")
+        elif ba not in why.index:
+            reasons.append(f"its city lies in {ba}, not in build.bas, and {beyond}")
+        elif why[ba]:
+            reasons.append(f"its city lies in {ba}, not modelled ({why[ba]}), and {beyond}")
+        else:
+            reasons.append(beyond)
+    return pd.Series(reasons, index=left_out.index, dtype=object)
+
+
 def build_time(
     config: ScenarioConfig, inputs: UsInputs, bas: list[str], full: bool
 ) -> tsr.RepresentativeDays:
@@ -247,7 +426,19 @@ def build_time(
     record = (b.record_first_year, b.record_last_year)
     if full:
         return tsr.full_year(load, offsets, b.year, record)
-    return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record)
+    return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
+
+
+def state_price_adders(
+    sites: pd.DataFrame, states: Path = STATE_PRICES, regions: Path = REGION_COSTS
+) -> np.ndarray:
+    """Each site's energy price adder, USD/MWh: its state's industrial price minus its BA's
+    (the price of the state the BA mostly serves, ``regions.csv``), so that a site pays its own
+    state's price; 0 where the state has no price in ``states`` (Wyoming) or is unknown."""
+    state_price = pd.read_csv(states).set_index("state")["energy_price_usd_per_mwh"]
+    ba_price = pd.read_csv(regions).set_index("region")["energy_price_usd_per_mwh"]
+    own = sites["state"].map(state_price)
+    return (own - sites["region"].map(ba_price)).fillna(0.0).round(2).to_numpy()
 
 
 def region_table(config: ScenarioConfig, bas: list[str], path: Path = REGION_COSTS) -> pd.DataFrame:
@@ -287,25 +478,47 @@ def build_us(
     say = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
 
-    def stage(name, fn, *args):
+    def stage(name: str, fn: Callable, *args: object):
         started = time.perf_counter()
         out = fn(*args)
         seconds[name] = time.perf_counter() - started
         say(f"{name}: {seconds[name]:.1f} s")
         return out
 
-    inputs = stage("data load", load_inputs, data_dir, config.build.backbone_networks or None)
-    if config.build.n_metros > len(inputs.metros):
+    b = config.build
+    inputs = stage(
+        "data load", load_inputs, data_dir, b.backbone_networks or None, b.duke22_polygons
+    )
+    if b.n_metros > len(inputs.metros):
         raise InputError(
-            f"build.n_metros is {config.build.n_metros}, but the metros table holds "
+            f"build.n_metros is {b.n_metros}, but the metros table holds "
             f"{len(inputs.metros)} metro and micro areas with coordinates; give at most that"
         )
-    bas = chosen_bas(config, inputs.load_mw)
-    sites, candidates, ttp = stage("sites", build_sites, config, inputs, bas)
+    requested = chosen_bas(config, inputs.load_mw)
+    record = stage(
+        "load record", ba_record, inputs.load_mw, requested, b.year,
+        (b.record_first_year, b.record_last_year),
+    )  # fmt: skip
+    complete = (record["years_used"] != "") & (record["model_year_hours_missing"] == 0)
+    eligible = record.loc[complete, "ba"].tolist()
+    sites, candidates, ttp = stage("sites", build_sites, config, inputs, eligible)
+    bas_table = ba_table(record, inputs.ba_polygons, sites, b.year)
+    bas = bas_table.loc[bas_table["modelled"], "ba"].tolist()
+    if not bas:
+        raise InputError(
+            "build.bas: no BA can host a site: "
+            + "; ".join(f"{r.ba}: {r.reason}" for r in bas_table.itertuples())
+        )
+    left = bas_table.loc[~bas_table["modelled"], "ba"].tolist()
+    say(f"BAs: {len(bas)} of {len(requested)} modelled" + (f"; left out {left}" if left else ""))
     metros = build_metros(config, inputs)
     metros, pairs, left_out = stage("latency", build_latency, config, inputs, sites, metros)
+    left_out["reason"] = left_out_reasons(
+        left_out, inputs, bas_table, config.inference.latency_max_ms
+    )
     zones = {z: int(z.removeprefix("UTC")) for z in metros["profile_zone"].unique()}
     days = stage("time reduction", build_time, config, inputs, bas, False)
+    say(days_text(days_summary(days.days, days.peak_reasons)))
     full = (
         stage("full-year series", build_time, config, inputs, bas, True) if with_full_year else None
     )
@@ -317,13 +530,59 @@ def build_us(
         days=_steps(days, zones),
         full_year=None if full is None else _steps(full, zones),
         tables={
+            "balancing_authorities": bas_table,
             "time_to_power": ttp,
             "representative_days": days.days,
-            "campus_candidates": pd.DataFrame(candidates.drop(columns="geometry")),
+            "peak_days": days.peak_reasons,
+            "campus_candidates": candidates,
             "left_out_metros": left_out,
         },
         stage_seconds=seconds,
     )
+
+
+def days_summary(days: pd.DataFrame, peak_days: pd.DataFrame) -> dict[str, object]:
+    """What a run's ``summary.json`` says of its representative days (``representative_days``):
+    how many, of which peak days, and the largest shortfall of a BA's extreme on the peak day
+    standing for it, % of the BA's highest seasonal threshold (0: every BA its own days)."""
+    peak = int((days["kind"] == tsr.PEAK).sum())
+    shortfall = float(peak_days["shortfall_pct"].max()) if len(peak_days) else 0.0
+    return {
+        "days": len(days),
+        "peak_days": peak,
+        "typical_days": len(days) - peak,
+        "peak_shortfall_max_pct": shortfall,
+    }
+
+
+def days_text(info: dict[str, object]) -> str:
+    """The representative days in one line."""
+    within = (
+        f"each BA's peaks within {info['peak_shortfall_max_pct']:.1f} % of its peak"
+        if info["peak_shortfall_max_pct"]
+        else "each BA's own peak days"
+    )
+    return (
+        f"representative days: {info['days']} ({info['peak_days']} peak days, {within}; "
+        f"{info['typical_days']} typical)"
+    )
+
+
+def ba_summary(bas_table: pd.DataFrame) -> dict[str, object]:
+    """What a run's ``summary.json`` says of its BAs (``bas``): how many were asked for and
+    modelled, each left out with its reason, and each modelled BA whose seasonal thresholds
+    lack years of the record (its years used and missing)."""
+    left = bas_table[~bas_table["modelled"]]
+    short = bas_table[bas_table["modelled"] & (bas_table["years_missing"] != "")]
+    return {
+        "requested": len(bas_table),
+        "modelled": int(bas_table["modelled"].sum()),
+        "left_out": dict(zip(left["ba"], left["reason"], strict=True)),
+        "partial_record": {
+            r.ba: {"years_used": r.years_used, "years_missing": r.years_missing}
+            for r in short.itertuples()
+        },
+    }
 
 
 def assemble(

@@ -1,41 +1,90 @@
-"""Candidate sites from real data: campus points along high-voltage lines, edge sites at the
-largest metros and at existing data-center clusters, each with its BA, grid figures, spur
-distance, PUE and time to power.
+"""Candidate sites from real data: campus candidates along high-voltage lines and at large
+existing plants, edge sites at the largest metros and at existing data-center clusters. Every
+candidate is its own site row (``count`` 1) with its own place, PUE, time to power and spur.
 
-Campus candidates
+Line candidates (``kind`` ``line``)
     HIFLD lines of a voltage class (``345+``: 345, 500 and 735 kV and above; ``220-287``) are
-    merged where the published pieces meet (they were cut at map-tile edges), projected to an
-    equal-area metric CRS (EPSG:5070), and sampled one point per ``spacing_km`` of line at the
-    middle of each stretch. Points closer than ``spacing_km / 2`` to an already kept point of the
-    same class (parallel circuits) are dropped. Each point gets the BA whose polygon holds it;
-    points outside the chosen BAs are dropped. Candidates sit on the line they tap, so their
-    spur is the short tap to a new substation (``campus_spur_km``).
+    merged where the published pieces meet end to end (they were cut at map-tile edges),
+    projected to an equal-area metric CRS (EPSG:5070), and sampled one point per
+    ``build.campus_spacing_km`` of line at the middle of each stretch. Points closer than half
+    the spacing to an already kept point of the same class (parallel circuits) are dropped.
+    Each point gets the BA whose polygon holds it; points outside the chosen BAs are dropped.
+    ``line`` names the line a point lies on: its class and the index of its merged section
+    (the mirror's lines carry no id, owner or name). Grid figures (``interconnect_mw``,
+    ``interconnect_upgrade_max_mw``, ``site_max_mw``) are those of its class
+    (``build.campus_classes``).
 
-    Points of one BA and one class are identical to the model (same grid figures, PUE, time to
-    power and prices), so they form one *group* row with ``count`` = the number of points: the
-    model chooses how many campuses of each block size go to a group, which is exact and far
-    smaller than a binary per point (symmetry removed). The points themselves are kept for maps.
+    Connection: a campus connects to the nearest existing substation that has its voltage: for
+    a ``345+`` candidate the nearest junction on a line of 345 kV or more, for a ``220-287``
+    candidate the nearest junction of any 220 kV+ AC lines (a substation of a higher class has
+    the lower voltage too, or takes a transformer the campus needs anyway; some 230 kV lines in
+    345 kV grids such as ERCOT's meet no other 230 kV line for hundreds of km)
+    (:func:`~.places.substation_proxies`, :func:`~.places.junctions_on`), ``substation_km``
+    away, by a spur of that length
+    (``spur_km`` = ``substation_km``; ``spur_capex_usd_per_mw`` = ``spur_km`` x
+    ``build.spur_capex_usd_per_mw_km``). The other way, tapping the line the candidate sits on
+    through a new switching substation, needs almost no spur but a new high-voltage substation,
+    the line owner's consent and its own studies; the cost data hold no sourced figure for such
+    a substation and the queue data do not tell its delay apart, so a tap would be priced at its
+    short spur alone and every point of a line would look as good as one beside a substation,
+    which is what individual candidates are meant to tell apart. The spur to the existing
+    substation is chosen: it prices the connection from what the data show, and it overstates
+    the cost only where a tap would be cheaper (long lines far from any junction), which errs
+    against far candidates rather than for them.
 
-Edge candidates
+Plant candidates (``kind`` ``plant``: co-location)
+    Every existing plant of at least :data:`~.places.PLANT_MIN_CAPACITY_MW` of operating units
+    (EIA-860 2022, :func:`~.places.plant_candidates`) in the polygon of a chosen BA. The plant's
+    BA is the BA whose polygon holds it, as for lines (EIA's own ``ba_code`` of the plant is
+    kept in the candidate table): a campus there draws the plant's output at the plant's
+    existing point of interconnection, so ``interconnect_mw`` is
+    :data:`~.places.COLOCATION_SHARE_PCT` of the plant's capacity, with no upgrade beyond that
+    share (``interconnect_upgrade_max_mw`` 0), no new spur (``spur_km`` 0) and ``site_max_mw``
+    equal to that share. Its load still counts against that BA's stranded power, like any
+    campus's (the model limits the sites' grid import per ``region``): co-location moves supply
+    to the campus, it does not create it. Its time to power is shorter than a new connection's
+    (:func:`~.places.colocation_time_to_power`).
+
+Edge candidates (``kind`` ``metro`` or ``datacenter_cluster``)
     The principal city of each of the ``n_metros`` largest metros, and the centre of each cluster
     of at least ``cluster_min_count`` existing data centers within ``cluster_km`` of one another
     (a cluster within 10 km of a metro city is that city). Their spur is the distance to the
     nearest line of 220 kV or more.
 
+Place
+    Every candidate's county, state, ReEDS zone and name (``place``, e.g. "Maricopa County,
+    AZ") come from :func:`~.places.locate`.
+
 PUE (climate rule)
-    ``pue = pue_base + pue_per_degree_south * max(0, pue_reference_lat - lat)``: cooling needs grow
-    toward the hot, humid south; campus groups use the latitude of their BA's polygon centre so
-    that a group is one climate. A scenario may set one constant instead.
+    ``pue = pue_base + pue_per_degree_south * max(0, pue_reference_lat - lat)`` at the site's
+    own latitude, rounded to :data:`PUE_DECIMALS` decimals: cooling needs grow toward the hot,
+    humid south, and PUE is an annual figure quoted to two decimals. Campus candidates with
+    equal region and PUE share one hourly operation in the model, which keeps the model small
+    (a candidate allowed storage, ``build.campus_storage``, carries its own). A scenario may set
+    one constant instead.
 
 Time to power
-    From the LBNL queue: for requests entered since ``since_year`` with an online date (or, if
-    not online, an interconnection agreement date), the median years from queue entry to that
-    date in the queue region holding the BA. The figures per region are written to the run.
+    Campus candidates: the median years from queue entry to agreement or online of the LBNL
+    queue requests in the candidate's county, else its state, else its queue region, with the
+    level used and the number of requests (``time_to_power_level``,
+    ``time_to_power_records``; :func:`~.places.time_to_power`); plants: the co-location rule.
+    Edge candidates: the median of their BA's queue region (:func:`time_to_power_by_region`,
+    written to the run). A BA's queue region comes from ``data/queue_regions.csv``: each of the
+    seven ISOs is its own BA; any other BA is in LBNL's non-ISO West if most of its generating
+    capacity (EIA-860 2022 generators, the mirror's ``grid/eia_generators_2022_pypsa_usa.csv.gz``)
+    is in NERC's WECC (the Western Interconnection), else in the non-ISO Southeast.
+
+Site ids
+    Readable and stable for the same data and settings: ``campus-<BA>-<county>-<state>-<nn>``
+    for line candidates (numbered from west to east within a BA and county), e.g.
+    ``campus-PNM-bernalillo-nm-03``, and ``plant-<EIA plant id>-<plant name>`` for plants, e.g.
+    ``plant-6008-palo-verde``; edge sites ``edge-<CBSA code>`` and ``edge-dc<nnn>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -44,21 +93,30 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from optimizer.builders.us import places as pl
 from optimizer.errors import InputError
+from optimizer.inputs.project import PROJECT_DATA_DIR
 
 METRIC_CRS = "EPSG:5070"  # CONUS Albers equal area, metres
 VOLTAGE_CLASSES = {"345+": ("345", "500", "735 AND ABOVE"), "220-287": ("220-287",)}
-BA_QUEUE_REGION = {
-    "PJM": "PJM", "CISO": "CAISO", "MISO": "MISO", "ERCO": "ERCOT", "NYIS": "NYISO",
-    "SWPP": "SPP", "ISNE": "ISO-NE",
-    "AZPS": "West (non-ISO)", "BPAT": "West (non-ISO)", "PACE": "West (non-ISO)",
-    "PACW": "West (non-ISO)", "PGE": "West (non-ISO)", "PSCO": "West (non-ISO)",
-    "SRP": "West (non-ISO)",
-    "CPLE": "Southeast (non-ISO)", "DUK": "Southeast (non-ISO)", "FPC": "Southeast (non-ISO)",
-    "FPL": "Southeast (non-ISO)", "SC": "Southeast (non-ISO)", "SCEG": "Southeast (non-ISO)",
-    "SOCO": "Southeast (non-ISO)", "TVA": "Southeast (non-ISO)",
-}  # fmt: skip
-"""Queue region (LBNL Queued Up) of each BA: its ISO, or the West / Southeast non-ISO areas."""
+QUEUE_REGIONS = PROJECT_DATA_DIR / "queue_regions.csv"
+"""Queue region (LBNL Queued Up) of a BA: an ISO's own BA by its code, any other by the NERC
+region of most of its generating capacity (:func:`ba_queue_regions`)."""
+PUE_DECIMALS = 2
+"""PUE is an annual figure quoted to two decimals (module docstring)."""
+PLACE_MAX_GAP_KM = 5.0
+"""A candidate in no county or ReEDS zone polygon takes the nearest within this distance (the
+layers are drawn at different precisions than the BA polygons)."""
+CANDIDATE_COLUMNS = [
+    "site", "kind", "region", "lat", "lon", "place", "county", "county_fips", "state",
+    "reeds_zone", "voltage_class", "line", "plant", "plant_id_eia", "plant_capacity_mw",
+    "plant_technology", "plant_ba_code", "pue", "time_to_power_years", "time_to_power_level",
+    "time_to_power_records", "substation_km", "spur_km", "spur_capex_usd_per_mw",
+    "interconnect_mw", "interconnect_upgrade_max_mw", "site_max_mw", "count", "campus_allowed",
+    "edge_allowed", "storage_allowed",
+]  # fmt: skip
+"""Columns of the campus candidate table (:func:`campus_rows`; the run's
+``campus_candidates.csv``); those the scenario's sites table declares go into ``sites.csv``."""
 
 
 def _sample_line(line: shapely.LineString, spacing_m: float) -> list[shapely.Point]:
@@ -89,10 +147,13 @@ def line_candidates(
 ) -> gpd.GeoDataFrame:
     """Campus candidate points along the lines of each voltage class, in the given BAs.
 
-    Returns columns ``candidate, region, voltage_class, lat, lon`` and Point geometry (EPSG:4326).
+    Returns columns ``region, voltage_class, line, lat, lon`` and Point geometry (EPSG:4326),
+    sorted by region and class; ``line`` is the class and index of the merged line section the
+    point lies on (module docstring).
     """
     spacing_m = spacing_km * 1000.0
     polygons = ba_polygons[ba_polygons["ba"].isin(bas)].to_crs(METRIC_CRS)[["ba", "geometry"]]
+    columns = ["region", "voltage_class", "line", "lat", "lon", "geometry"]
     frames = []
     for voltage_class in classes:
         if voltage_class not in VOLTAGE_CLASSES:
@@ -102,32 +163,37 @@ def line_candidates(
         chosen = lines[lines["volt_class"].isin(VOLTAGE_CLASSES[voltage_class])].to_crs(METRIC_CRS)
         merged = shapely.line_merge(shapely.union_all(chosen.geometry.values))
         parts = list(getattr(merged, "geoms", [merged]))
-        points = [p for part in parts for p in _sample_line(part, spacing_m)]
-        if not points:
+        sampled = [(p, k) for k, part in enumerate(parts) for p in _sample_line(part, spacing_m)]
+        if not sampled:
             continue
-        xy = np.array([(p.x, p.y) for p in points])
-        xy = xy[_thin(xy, spacing_m / 2)]
+        xy = np.array([(p.x, p.y) for p, _ in sampled])
+        section = np.array([k for _, k in sampled])
+        keep = _thin(xy, spacing_m / 2)
+        xy, section = xy[keep], section[keep]
         gdf = gpd.GeoDataFrame(
-            {"voltage_class": [voltage_class] * len(xy)},
+            {"voltage_class": [voltage_class] * len(xy),
+             "line": [f"{voltage_class} kV section {k}" for k in section]},
             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
             crs=METRIC_CRS,
         )  # fmt: skip
         gdf = gpd.sjoin(gdf, polygons, predicate="within", how="inner")
         frames.append(gdf.drop(columns="index_right").rename(columns={"ba": "region"}))
     if not frames:
-        return gpd.GeoDataFrame(
-            columns=["candidate", "region", "voltage_class", "lat", "lon", "geometry"],
-            geometry="geometry", crs="EPSG:4326",
-        )  # fmt: skip
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs="EPSG:4326")
     out = pd.concat(frames, ignore_index=True).to_crs("EPSG:4326")
     out = out.sort_values(["region", "voltage_class"], kind="stable", ignore_index=True)
     out["lat"], out["lon"] = out.geometry.y, out.geometry.x
-    out["candidate"] = [
-        f"{r}-{c}-{i:04d}"
-        for (r, c), g in out.groupby(["region", "voltage_class"], sort=False)
-        for i in range(len(g))
-    ]
-    return out[["candidate", "region", "voltage_class", "lat", "lon", "geometry"]]
+    return out[columns]
+
+
+def plant_sites(
+    plants: gpd.GeoDataFrame, ba_polygons: gpd.GeoDataFrame, bas: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """The plants of :func:`~.places.plant_candidates` inside the chosen BAs' polygons, each
+    with the BA of the polygon holding it (``region``; EIA's ``ba_code`` is kept)."""
+    region = assign_region(plants, ba_polygons, bas)
+    out = plants.assign(region=region)
+    return out[out["region"].notna()].reset_index(drop=True)
 
 
 def distance_to_lines_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> np.ndarray:
@@ -223,9 +289,13 @@ def edge_candidates(
     return sites[["site", "kind", "name", "region", "lat", "lon", "geometry"]]
 
 
-def pue_from_latitude(lat, base: float, per_degree_south: float, reference_lat: float):
-    """Climate rule: ``base + per_degree_south * max(0, reference_lat - lat)``."""
-    return base + per_degree_south * np.maximum(0.0, reference_lat - np.asarray(lat, dtype=float))
+def pue_from_latitude(
+    lat, base: float, per_degree_south: float, reference_lat: float, decimals: int = PUE_DECIMALS
+) -> np.ndarray:
+    """Climate rule: ``base + per_degree_south * max(0, reference_lat - lat)``, rounded to
+    ``decimals`` decimals (module docstring)."""
+    south = np.maximum(0.0, reference_lat - np.asarray(lat, dtype=float))
+    return np.round(base + per_degree_south * south, decimals)
 
 
 def time_to_power_by_region(queue: pd.DataFrame, since_year: int = 2015) -> pd.DataFrame:
@@ -250,62 +320,161 @@ def time_to_power_by_region(queue: pd.DataFrame, since_year: int = 2015) -> pd.D
     return out[["queue_region", "requests", "online", "agreement_only", "median_years"]]
 
 
-def ba_time_to_power(bas: Sequence[str], by_region: pd.DataFrame) -> dict[str, float]:
-    """Years to power per BA from its queue region's median."""
+def ba_nerc_regions(generators: pd.DataFrame) -> dict[str, str]:
+    """The NERC region holding most of each BA's generating capacity (``ba_code``,
+    ``nerc_region``, ``capacity_mw`` of the EIA-860 generators)."""
+    known = generators.dropna(subset=["ba_code", "nerc_region"])
+    by_region = known.groupby(["ba_code", "nerc_region"])["capacity_mw"].sum()
+    largest = by_region.sort_values(ascending=False, kind="stable").reset_index()
+    largest = largest.drop_duplicates("ba_code")
+    return dict(zip(largest["ba_code"], largest["nerc_region"], strict=True))
+
+
+def ba_queue_regions(
+    bas: Sequence[str], generators: pd.DataFrame, path: str | Path = QUEUE_REGIONS
+) -> pd.DataFrame:
+    """Queue region of each BA (:data:`QUEUE_REGIONS`): ``ba, queue_region, basis``."""
+    rules = pd.read_csv(path, dtype=str)
+    by_ba = rules[rules["match"] == "ba"].set_index("value")["queue_region"]
+    by_nerc = rules[rules["match"] == "nerc_region"].set_index("value")["queue_region"]
+    nerc = ba_nerc_regions(generators)
+    rows, unknown = [], []
+    for ba in bas:
+        if ba in by_ba.index:
+            rows.append((ba, by_ba[ba], "ISO"))
+        elif nerc.get(ba) in by_nerc.index:
+            rows.append((ba, by_nerc[nerc[ba]], f"NERC region {nerc[ba]} (EIA-860 generators)"))
+        else:
+            unknown.append(f"{ba} (NERC region {nerc.get(ba, 'unknown: no generators')})")
+    if unknown:
+        raise InputError(f"{path}: no queue region for BA(s) {', '.join(unknown)}")
+    return pd.DataFrame(rows, columns=["ba", "queue_region", "basis"])
+
+
+def ba_time_to_power(
+    bas: Sequence[str], by_region: pd.DataFrame, queue_region: Mapping[str, str]
+) -> dict[str, float]:
+    """Years to power per BA from the median of its queue region (``queue_region`` by BA)."""
     years = dict(zip(by_region["queue_region"], by_region["median_years"], strict=True))
-    missing = [ba for ba in bas if BA_QUEUE_REGION.get(ba) not in years]
+    missing = [ba for ba in bas if queue_region.get(ba) not in years]
     if missing:
         raise InputError(f"no interconnection-queue figures for BA(s) {missing}")
-    return {ba: float(years[BA_QUEUE_REGION[ba]]) for ba in bas}
+    return {ba: float(years[queue_region[ba]]) for ba in bas}
 
 
-def ba_reference_lat(ba_polygons: gpd.GeoDataFrame, bas: Sequence[str]) -> dict[str, float]:
-    """Latitude of a point inside each BA's polygon (its representative point)."""
-    chosen = ba_polygons[ba_polygons["ba"].isin(bas)]
-    points = chosen.geometry.representative_point()
-    return dict(zip(chosen["ba"], points.y, strict=True))
+def campus_points(lines_points: gpd.GeoDataFrame, plants: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Line candidates (:func:`line_candidates`) and plant candidates (:func:`plant_sites`) in
+    one frame: ``kind`` (``line`` or ``plant``), ``region, lat, lon, voltage_class, line,
+    plant`` (its name), ``plant_id_eia, plant_capacity_mw, plant_technology, plant_ba_code``
+    (empty for lines) and Point geometry (EPSG:4326)."""
+    on_lines = pd.DataFrame(
+        {"kind": "line", "region": lines_points["region"], "lat": lines_points["lat"],
+         "lon": lines_points["lon"], "voltage_class": lines_points["voltage_class"],
+         "line": lines_points["line"], "plant": "", "plant_id_eia": pd.NA,
+         "plant_capacity_mw": np.nan, "plant_technology": "", "plant_ba_code": ""}
+    )  # fmt: skip
+    at_plants = pd.DataFrame(
+        {"kind": "plant", "region": plants["region"], "lat": plants["lat"], "lon": plants["lon"],
+         "voltage_class": "", "line": "", "plant": plants["name"],
+         "plant_id_eia": plants["plant_id_eia"], "plant_capacity_mw": plants["capacity_mw"],
+         "plant_technology": plants["technology"],
+         "plant_ba_code": plants["ba_code"].fillna("")}
+    )  # fmt: skip
+    frame = pd.concat([on_lines, at_plants], ignore_index=True)
+    frame["plant_id_eia"] = frame["plant_id_eia"].astype("Int64")
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )
 
 
-def campus_groups(
-    candidates: gpd.GeoDataFrame,
-    classes: Mapping[str, Mapping[str, float]],
-    pue_by_ba: Mapping[str, float],
-    time_to_power_by_ba: Mapping[str, float],
-    spur_km: float,
-    spur_capex_usd_per_mw_km: float,
+def place_figures(
+    points: gpd.GeoDataFrame,
+    lines: gpd.GeoDataFrame,
+    proxies: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    state_codes: dict[str, str],
+    queue: pd.DataFrame,
+    queue_region: Mapping[str, str],
 ) -> pd.DataFrame:
-    """One site row per (BA, voltage class) group of identical campus candidates.
+    """What each campus point's place offers (module docstring): ``county_fips, county, state,
+    place, reeds_zone``, ``substation_km`` (to the nearest junction on a 345 kV+ line for a
+    ``345+`` point; for the others, to the nearest junction of any 220 kV+ AC lines) and
+    ``time_to_power_years, time_to_power_level, time_to_power_records`` (plants: the
+    co-location rule). ``proxies`` are the substation proxies of ``lines``
+    (:func:`~.places.substation_proxies`); ``queue_region`` maps each BA to its queue region."""
+    out = pl.locate(points, counties, zones, state_codes, max_gap_km=PLACE_MAX_GAP_KM)
+    out["place"] = [
+        pl.place_name(c, f, s)
+        for c, f, s in zip(out["county"], out["county_fips"], out["state"], strict=True)
+    ]
+    ac = lines[~lines["is_dc"]]
+    substation_km = pl.nearest(points, proxies)[0]
+    high = ((points["kind"] == "line") & (points["voltage_class"] == "345+")).to_numpy()
+    if high.any():
+        junctions = pl.junctions_on(proxies, ac[ac["volt_class"].isin(VOLTAGE_CLASSES["345+"])])
+        substation_km[high] = pl.nearest(points[high], junctions)[0]
+    out["substation_km"] = substation_km
+    plant = (points["kind"] == "plant").to_numpy()
+    asked = out[["county", "state"]].assign(queue_region=points["region"].map(queue_region))
+    ttp = pl.time_to_power(asked, queue)
+    ttp.loc[plant] = pl.colocation_time_to_power(ttp.loc[plant])
+    return pd.concat([out, ttp], axis=1)
 
-    The row's position is the group's medoid candidate (for maps); ``count`` is the number of
-    candidates. Columns follow the scenario's sites table.
-    """
-    rows = []
-    for (region, voltage_class), group in candidates.groupby(
-        ["region", "voltage_class"], sort=True
-    ):
-        if voltage_class not in classes:
-            continue
-        xy = np.column_stack([group["lon"], group["lat"]])
-        medoid = int(np.argmin(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1).sum(1)))
-        cfg = classes[voltage_class]
-        rows.append(
-            {
-                "site": f"campus-{region}-{voltage_class}",
-                "region": region,
-                "lat": float(group["lat"].iloc[medoid]),
-                "lon": float(group["lon"].iloc[medoid]),
-                "count": len(group),
-                "voltage_class": voltage_class,
-                "interconnect_mw": cfg["interconnect_mw"],
-                "interconnect_upgrade_max_mw": cfg["interconnect_upgrade_max_mw"],
-                "site_max_mw": cfg["site_max_mw"],
-                "pue": pue_by_ba[region],
-                "time_to_power_years": time_to_power_by_ba[region],
-                "spur_km": spur_km,
-                "spur_capex_usd_per_mw": spur_km * spur_capex_usd_per_mw_km,
-                "campus_allowed": True,
-                "edge_allowed": False,
-                "storage_allowed": True,
-            }
-        )
-    return pd.DataFrame(rows)
+
+def campus_rows(
+    points: gpd.GeoDataFrame,
+    figures: pd.DataFrame,
+    classes: Mapping[str, Mapping[str, float]],
+    pue: Callable[[np.ndarray], np.ndarray],
+    spur_capex_usd_per_mw_km: float,
+    storage_allowed: bool,
+) -> pd.DataFrame:
+    """One site row per campus candidate (:data:`CANDIDATE_COLUMNS`): ``points`` of
+    :func:`campus_points` with their :func:`place_figures`, the grid figures of their voltage
+    class (``classes``: ``interconnect_mw, interconnect_upgrade_max_mw, site_max_mw``; lines of
+    a class not in it are left out) or of co-location, ``pue`` of their latitudes, the spur and
+    its cost, and ids (module docstring)."""
+    frame = pd.concat([pd.DataFrame(points.drop(columns="geometry")), figures], axis=1)
+    line = frame["kind"] == "line"
+    frame = frame[~line | frame["voltage_class"].isin(list(classes))].copy()
+    line = frame["kind"] == "line"
+    for column in ("interconnect_mw", "interconnect_upgrade_max_mw", "site_max_mw"):
+        by_class = {c: float(cfg[column]) for c, cfg in classes.items()}
+        frame[column] = frame["voltage_class"].map(by_class).astype(float)
+    share = frame["plant_capacity_mw"] * pl.COLOCATION_SHARE_PCT / 100.0
+    frame.loc[~line, "interconnect_mw"] = share[~line]
+    frame.loc[~line, "interconnect_upgrade_max_mw"] = 0.0
+    frame.loc[~line, "site_max_mw"] = share[~line]
+    frame["spur_km"] = np.where(line, frame["substation_km"], 0.0)
+    frame["spur_capex_usd_per_mw"] = frame["spur_km"] * spur_capex_usd_per_mw_km
+    frame["pue"] = pue(frame["lat"].to_numpy())
+    frame["count"] = 1
+    frame["campus_allowed"] = True
+    frame["edge_allowed"] = False
+    frame["storage_allowed"] = storage_allowed
+    frame["site"] = _campus_ids(frame)
+    frame = frame.sort_values(["region", "kind", "site"], kind="stable", ignore_index=True)
+    return frame[CANDIDATE_COLUMNS]
+
+
+def _campus_ids(frame: pd.DataFrame) -> pd.Series:
+    """``campus-<BA>-<county>-<state>-<nn>`` (numbered west to east within a BA and county) and
+    ``plant-<EIA id>-<name>``."""
+    ids = pd.Series("", index=frame.index, dtype=object)
+    plant = frame["kind"] == "plant"
+    ids[plant] = [
+        f"plant-{int(i)}-{pl.slug(n)}"
+        for i, n in zip(frame.loc[plant, "plant_id_eia"], frame.loc[plant, "plant"], strict=True)
+    ]
+    lines = frame[~plant].copy()
+    lines["where"] = [
+        f"{pl.slug(c)}-{s.lower()}" if isinstance(c, str) and isinstance(s, str) else "unplaced"
+        for c, s in zip(lines["county"], lines["state"], strict=True)
+    ]
+    lines = lines.sort_values(["region", "where", "lon", "lat"], kind="stable")
+    for (region, where), group in lines.groupby(["region", "where"], sort=False):
+        width = max(2, len(str(len(group))))
+        numbers = range(1, len(group) + 1)
+        ids[group.index] = [f"campus-{region}-{where}-{n:0{width}d}" for n in numbers]
+    return ids

@@ -24,6 +24,20 @@ Method, for a model year ``year`` (default 2024 in the callers):
   hour with the lowest margin ``P_season(t) - L_t`` (its lowest stranded power; the unclipped
   margin breaks the ties between hours at zero). Many coincide across BAs; each distinct day is
   one period with weight 1 and ``kind == "peak"``.
+* A cap on the peak days (``max_peak_days``; the US builder's ``build.max_peak_days``, 30): over
+  the 45 BAs of the lower 48 that host sites, these days are 45 (2024), against 28 for the 22
+  largest BAs, and the model's size grows with the steps (each campus group has hourly
+  columns in every step). Neighbouring BAs peak in the same heat wave or cold snap, a day or
+  two apart, so one day can stand for several of them at little loss. When the BAs' own peak
+  days exceed the cap, a day *covers* a BA's extreme (summer peak load, winter peak load,
+  lowest stranded power) when its own value for that BA lies within a tolerance of the
+  extreme, the tolerance a share of the BA's highest seasonal threshold; the days are chosen by
+  greedy set cover (repeatedly the day covering the most extremes not yet covered, ties to the
+  earliest), and the tolerance grows by 0.1 % until the days fit the cap. So every BA's
+  three extremes are still held to within the tolerance reached (0.8 % of its peak for
+  the lower 48; ``peak_reasons`` gives each BA's shortfall, the run's ``peak_days.csv``), the
+  model keeps about the steps of the 22-BA default, and below the cap (the 22 BAs' 28 days)
+  every BA keeps its own days exactly.
 * Typical days: the other days are clustered into ``n_typical_days`` groups by tsam
   (hierarchical Ward clustering of the days' 24 x n_BA stranded-power vectors, each BA min-max
   normalised by tsam, so every BA counts alike whatever its size). Each group is represented by
@@ -93,8 +107,9 @@ class RepresentativeDays:
             timesteps order.
         load_mw: ``region, timestep, load_mw``: the BA's load in the same hours, for reference.
         day_of_year_map: ``date, period``: for every day of the year, the period standing for it.
-        peak_reasons: ``date, region, reason``: why each peak day was kept (one row per BA and
-            reason, reasons in ``PEAK_REASONS``).
+        peak_reasons: ``date, region, reason, shortfall_pct``: the peak day kept for each BA
+            and reason (reasons in ``PEAK_REASONS``), and how far it falls short of the BA's
+            extreme of the year, in % of its highest seasonal threshold (0 for its own day).
         year: the model year.
         filled_hours_utc: hour-ending stamps absent from the record and filled from the day
             before (see the module docstring); empty when the record covers the year.
@@ -200,27 +215,84 @@ def _year_hours(
     )
 
 
-def _peak_days(hours: _YearHours) -> pd.DataFrame:
-    """``day, region, reason``: each BA's summer and winter peak-load days and its day of lowest
-    stranded power (filled hours excluded)."""
-    n_hours = len(hours.stamps_utc)
+def _extremes(hours: _YearHours) -> tuple[np.ndarray, list[tuple[str, str]], np.ndarray]:
+    """Each day's value of every peak target (BA, reason), the larger the more extreme, and
+    each target's scale.
+
+    Targets: per BA its summer and winter peak load (the day's highest load in those months)
+    and its lowest stranded power (minus the day's lowest margin ``P_season(t) - L_t``); filled
+    hours and hours outside a reason's months count as ``-inf``. Scale: the BA's highest
+    seasonal threshold, MW. Returns values (n_days, n_targets), targets, scales.
+    """
+    n_days, n_hours = len(hours.dates), len(hours.stamps_utc)
     load = hours.load_mw.reshape(n_hours, -1)
     margin = hours.margin_mw.reshape(n_hours, -1)
-    rows = []
+    columns, targets, scales = [], [], []
     for j, ba in enumerate(hours.bas):
         month = hours.local_month[:, j]
         candidates = {
-            PEAK_REASONS[0]: (np.isin(month, SUMMER_PEAK_MONTHS) & hours.measured, load[:, j], 1),
-            PEAK_REASONS[1]: (np.isin(month, WINTER_PEAK_MONTHS) & hours.measured, load[:, j], 1),
-            PEAK_REASONS[2]: (hours.measured, margin[:, j], -1),
+            PEAK_REASONS[0]: (np.isin(month, SUMMER_PEAK_MONTHS) & hours.measured, load[:, j]),
+            PEAK_REASONS[1]: (np.isin(month, WINTER_PEAK_MONTHS) & hours.measured, load[:, j]),
+            PEAK_REASONS[2]: (hours.measured, -margin[:, j]),
         }
-        for reason, (mask, values, sign) in candidates.items():
-            positions = np.flatnonzero(mask)
-            if positions.size == 0:
+        for reason, (mask, values) in candidates.items():
+            if not mask.any():
                 continue
-            hour = positions[np.argmax(sign * values[positions])]
-            rows.append({"day": int(hour // HOURS_PER_DAY), "region": ba, "reason": reason})
-    return pd.DataFrame(rows, columns=["day", "region", "reason"])
+            by_day = np.where(mask, values, -np.inf).reshape(n_days, HOURS_PER_DAY)
+            columns.append(by_day.max(axis=1))
+            targets.append((ba, reason))
+            scales.append(float((margin[:, j] + load[:, j]).max()))
+    values = np.column_stack(columns) if columns else np.empty((n_days, 0))
+    return values, targets, np.asarray(scales)
+
+
+PEAK_TOLERANCE_STEP_PCT = 0.1
+"""Step by which the peak-day tolerance grows until the peak days fit their cap, %."""
+
+
+def _greedy_cover(covers: np.ndarray) -> np.ndarray:
+    """The day standing for each target: repeatedly keep the day that covers the most targets
+    not yet covered (ties: the earliest); ``covers`` is (n_days, n_targets) bool."""
+    todo = np.ones(covers.shape[1], dtype=bool)
+    chosen = np.full(covers.shape[1], -1, dtype="int64")
+    while todo.any():
+        day = int(np.argmax(covers[:, todo].sum(axis=1)))
+        newly = covers[day] & todo
+        chosen[newly] = day
+        todo &= ~newly
+    return chosen
+
+
+def _peak_days(hours: _YearHours, max_peak_days: int | None = None) -> pd.DataFrame:
+    """``day, region, reason, shortfall_pct``: the day kept for each BA's summer and winter
+    peak load and its lowest stranded power (filled hours excluded), and how far that day's
+    value falls short of the BA's extreme of the year, in % of its highest seasonal threshold.
+
+    Each extreme's own day (shortfall 0) when these days number at most ``max_peak_days`` (or
+    it is None); otherwise the fewest days by greedy cover within a tolerance that grows by
+    :data:`PEAK_TOLERANCE_STEP_PCT` until they fit (module docstring).
+    """
+    values, targets, scales = _extremes(hours)
+    extreme = values.max(axis=0) if len(targets) else np.empty(0)
+    chosen = np.argmax(values, axis=0) if len(targets) else np.empty(0, dtype="int64")
+    if max_peak_days is not None and np.unique(chosen).size > max_peak_days:
+        step = 1
+        while True:  # at 100 % one day of each half-year covers every target
+            tolerance = step * PEAK_TOLERANCE_STEP_PCT / 100.0
+            chosen = _greedy_cover(values >= extreme - tolerance * scales - 1e-9)
+            if np.unique(chosen).size <= max_peak_days:
+                break
+            step += 1
+    shortfall = (extreme - values[chosen, np.arange(len(targets))]) / scales * 100.0
+    return pd.DataFrame(
+        {
+            "day": chosen.astype("int64"),
+            "region": [ba for ba, _ in targets],
+            "reason": [reason for _, reason in targets],
+            "shortfall_pct": np.maximum(shortfall, 0.0),
+        },
+        columns=["day", "region", "reason", "shortfall_pct"],
+    )
 
 
 def _cluster_days(features: np.ndarray, bas: list[str], n_clusters: int) -> np.ndarray:
@@ -254,10 +326,12 @@ def _cluster_days(features: np.ndarray, bas: list[str], n_clusters: int) -> np.n
     return medoid
 
 
-def _assemble(hours: _YearHours, n_typical_days: int | None) -> RepresentativeDays:
+def _assemble(
+    hours: _YearHours, n_typical_days: int | None, max_peak_days: int | None = None
+) -> RepresentativeDays:
     """Peak days whole, the rest clustered (or, with ``n_typical_days`` None or at least the
     number of the other days, every day its own period)."""
-    reasons = _peak_days(hours)
+    reasons = _peak_days(hours, max_peak_days)
     n_days = len(hours.dates)
     peak = np.zeros(n_days, dtype=bool)
     peak[reasons["day"].to_numpy()] = True
@@ -309,6 +383,7 @@ def _assemble(hours: _YearHours, n_typical_days: int | None) -> RepresentativeDa
             "date": [hours.dates[d] for d in reasons["day"]],
             "region": reasons["region"].to_numpy(),
             "reason": reasons["reason"].to_numpy(),
+            "shortfall_pct": reasons["shortfall_pct"].to_numpy(),
         }
     )
     return RepresentativeDays(
@@ -331,6 +406,7 @@ def representative_days(
     year: int,
     n_typical_days: int,
     record_years: tuple[int, int],
+    max_peak_days: int | None = None,
 ) -> RepresentativeDays:
     """Peak-keeping representative days of ``year`` (UTC calendar days).
 
@@ -342,13 +418,19 @@ def representative_days(
         n_typical_days: number of typical days for the non-peak days (at least 1); when it is
             at least their number, every day is its own period of weight 1 (as ``full_year``).
         record_years: inclusive years (local standard time) that set the seasonal thresholds.
+        max_peak_days: at most this many peak days (None: every BA's own peak days); when
+            the BAs' peak days are more, the fewest days that hold every BA's peaks within a
+            tolerance (module docstring).
 
     Returns:
         The periods, steps, stranded power and load per BA and step, and the day map.
     """
     if n_typical_days < 1:
         raise InputError(f"n_typical_days must be at least 1, got {n_typical_days}")
-    return _assemble(_year_hours(load_mw, utc_offsets_h, year, record_years), n_typical_days)
+    if max_peak_days is not None and max_peak_days < 2:
+        raise InputError(f"max_peak_days must be at least 2, got {max_peak_days}")
+    hours = _year_hours(load_mw, utc_offsets_h, year, record_years)
+    return _assemble(hours, n_typical_days, max_peak_days)
 
 
 def full_year(
