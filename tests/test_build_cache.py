@@ -46,3 +46,15 @@ def test_one_build_per_key_shared_through_the_cache_folder(data_dir, tmp_path):
     assert alone.full_year.hash() == shared.full_year.hash()
     for name, table in alone.tables.items():
         assert table.astype(str).equals(shared.tables[name].astype(str)), name
+
+
+def test_a_changed_source_or_table_gives_a_new_build_key(monkeypatch):
+    """The key holds a digest of the package's source and the tables in data/: a changed file
+    never reuses a shared build made before the change."""
+    from optimizer.builders.us import settings
+
+    config = load_us_config(DEFAULT_SCENARIO, SMALL)
+    before = build_key(config)
+    assert settings.builder_digest() == settings.builder_digest()  # stable
+    monkeypatch.setattr(settings, "builder_digest", lambda: "another")
+    assert build_key(config) != before

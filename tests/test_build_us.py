@@ -275,3 +275,12 @@ def test_duke22_builds_the_22_bas_on_their_first_release_polygons(data_dir):
     days = tsr.representative_days(load22, ba_utc_offsets_h(), 2024, 6, (2016, 2024))
     pd.testing.assert_frame_equal(build.tables["representative_days"], days.days)
     np.testing.assert_array_equal(build.days.stranded["stranded_mw"], days.stranded["stranded_mw"])
+
+
+def test_metros_in_a_split_state_keep_their_own_time_zone(lower48):
+    """The inference profile follows local time: El Paso is Mountain though Texas is mostly
+    Central, Knoxville and Chattanooga Eastern though Tennessee is mostly Central."""
+    zone = lower48.metros.set_index("note")["profile_zone"]
+    assert zone["El Paso, TX"] == "UTC-7" and zone["Dallas-Fort Worth-Arlington, TX"] == "UTC-6"
+    assert zone["Knoxville, TN"] == zone["Chattanooga, TN-GA"] == "UTC-5"
+    assert zone["Nashville-Davidson--Murfreesboro--Franklin, TN"] == "UTC-6"

@@ -71,6 +71,9 @@ STATE_PRICES = PROJECT_DATA_DIR / "costs" / "state_prices.csv"
 """EIA's 2023 industrial price of each lower-48 state but Wyoming (the stored source is cut off
 before it), with its source."""
 STATE_TIMEZONES = PROJECT_DATA_DIR / "state_timezones.csv"
+METRO_TIMEZONES = PROJECT_DATA_DIR / "metro_timezones.csv"
+"""Metros in a state split by time zones whose principal city is not in the state's most
+populous zone (El Paso, Knoxville, Chattanooga): their own zone."""
 Progress = Callable[[str], None]
 
 
@@ -343,13 +346,21 @@ def zone_name(offset_h: int) -> str:
 
 
 def build_metros(config: ScenarioConfig, inputs: UsInputs) -> pd.DataFrame:
-    """The largest metros with their peak inference demand (IT MW) and time zone."""
+    """The largest metros with their peak inference demand (IT MW) and time zone: their
+    state's most populous zone (``data/state_timezones.csv``) unless ``data/metro_timezones.csv``
+    gives the metro's own."""
     b = config.build
     top = inputs.metros.head(b.n_metros)
     offsets = state_utc_offsets()
     missing = sorted(set(top["principal_state"]) - set(offsets))
     if missing:
         raise InputError(f"{STATE_TIMEZONES}: no time zone for state(s) {missing}")
+    own = pd.read_csv(METRO_TIMEZONES, dtype={"cbsa": str})
+    own_offset = dict(zip(own["cbsa"], own["utc_offset_standard_h"].astype(int), strict=True))
+    offset = [
+        own_offset.get(str(cbsa), offsets[state])
+        for cbsa, state in zip(top["cbsa"], top["principal_state"], strict=True)
+    ]
     return pd.DataFrame(
         {
             "metro": top["cbsa"].astype(str),
@@ -357,7 +368,7 @@ def build_metros(config: ScenarioConfig, inputs: UsInputs) -> pd.DataFrame:
             "lon": top["city_lon"],
             "inference_demand_mw": top["pop_2023"] * b.inference_w_per_capita / 1e6,
             "latency_max_ms": config.inference.latency_max_ms,
-            "profile_zone": top["principal_state"].map(offsets).map(zone_name),
+            "profile_zone": [zone_name(h) for h in offset],
             "note": top["name"],
         }
     ).reset_index(drop=True)

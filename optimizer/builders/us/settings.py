@@ -6,12 +6,15 @@ merged over it, then override files and ``--set`` overrides.
 
 The *build key* names what the expensive part of building depends on (sites, latency,
 representative days and the full-year series): the ``build`` section, the ``latency`` section
-and ``inference.latency_max_ms`` (metros out of reach are left out), and the dcsite version.
-Scenarios with the same key share one build (:mod:`.cache`).
+and ``inference.latency_max_ms`` (metros out of reach are left out), the dcsite version, and a
+digest of what the builder is made of: the package's source files and the tables we author in
+``data/`` (a changed table or source file gives a new key, never a stale shared build). Scenarios
+with the same key share one build (:mod:`.cache`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -47,6 +50,29 @@ def us_settings(
     return layered_settings([DEFAULT_COSTS, Path(path)], override_files, problems)
 
 
+SOURCES = Path(__file__).parents[2]
+"""The optimizer package: its source files (``*.py``) are part of every build key."""
+
+
+@functools.cache
+def builder_digest() -> str:
+    """SHA-256 (hex) of the optimizer package's source files (the builder and what it calls)
+    and every table in ``data/`` (not the scenario and sweep files, which reach the key as
+    settings)."""
+    tables = [
+        p
+        for p in PROJECT_DATA_DIR.rglob("*")
+        if p.is_file()
+        and p.suffix in (".csv", ".yaml")
+        and p.relative_to(PROJECT_DATA_DIR).parts[0] not in ("scenarios", "sweeps")
+    ]
+    digest = hashlib.sha256()
+    for path in sorted(SOURCES.rglob("*.py")) + sorted(tables):
+        name = str(path.relative_to(SOURCES.parent))
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def build_key(config: ScenarioConfig) -> str:
     """SHA-256 (hex) of every setting the builder's expensive stages read (module docstring)."""
     if config.build is None:
@@ -56,5 +82,6 @@ def build_key(config: ScenarioConfig) -> str:
         "latency": config.latency.model_dump(mode="json"),
         "latency_max_ms": config.inference.latency_max_ms,
         "dcsite": version("dcsite"),
+        "builder": builder_digest(),
     }
     return hashlib.sha256(json.dumps(read, sort_keys=True).encode("utf-8")).hexdigest()
