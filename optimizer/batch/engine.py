@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -253,8 +254,23 @@ def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator
             yield client
         finally:
             client.close()
+    except BaseException:
+        _stop_workers(cluster)  # interrupted or failed: now, not when the running tasks end
+        raise
     finally:
         cluster.close()
+
+
+def _stop_workers(cluster: Any) -> None:
+    """Kill the local cluster's worker processes. A worker only writes run folders atomically,
+    so a killed one leaves at most a temporary folder, which the next run removes; a graceful
+    close would wait for each running task (seconds, or far longer on a loaded machine)."""
+    for nanny in list(cluster.workers.values()):
+        process = getattr(nanny, "process", None)
+        pid = getattr(process, "pid", None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _outcome(future: Any, job: Job, batch_id: str) -> dict[str, Any]:
