@@ -57,9 +57,9 @@ def test_headroom_beyond_largest_stranded_hour():
     assert hr.headroom_mw(sp, [50.0])[0] == pytest.approx(200.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)  # the same cases every run
 @given(
-    st.lists(st.floats(0, 5000, allow_nan=False), min_size=2, max_size=300),
+    st.lists(st.floats(0, 5000, allow_nan=False, allow_subnormal=False), min_size=2, max_size=300),
     st.lists(st.integers(0, 3), min_size=2, max_size=300),
     st.sampled_from([0.25, 0.5, 1.0, 5.0, 20.0]),
 )
@@ -72,8 +72,10 @@ def test_headroom_meets_limit_and_one_more_mw_breaks_it(h, year_codes, limit):
     assert hr.curtailment_rate(sp, x + 1.0) > limit / 100
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(0, 1000, allow_nan=False), min_size=5, max_size=200))
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    st.lists(st.floats(0, 1000, allow_nan=False, allow_subnormal=False), min_size=5, max_size=200)
+)
 def test_headroom_is_nondecreasing_in_the_limit(h):
     sp = _stranded(h)
     values = hr.headroom_mw(sp, [0.25, 0.5, 1.0, 5.0, 50.0])

@@ -511,7 +511,7 @@ def test_haversine_broadcasts_to_a_matrix():
 coords = st.tuples(st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, allow_nan=False))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)  # the same cases every run
 @given(
     a=coords,
     b=coords,

@@ -248,17 +248,22 @@ def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator
             dashboard_address="127.0.0.1:0",  # HTTP endpoint on a free local port
             silence_logs=logging.ERROR,
         )
+    client = None
     try:
         client = Client(cluster, set_as_default=False)
-        try:
-            yield client
-        finally:
-            client.close()
+        yield client
     except BaseException:
         _stop_workers(cluster)  # interrupted or failed: now, not when the running tasks end
         raise
     finally:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close(timeout=CLOSE_TIMEOUT_S)
         cluster.close()
+
+
+CLOSE_TIMEOUT_S = 10
+"""Seconds the client may take to close."""
 
 
 def _stop_workers(cluster: Any) -> None:
@@ -342,31 +347,29 @@ def _execute(client: Any, jobs: list[Job], batch_id: str, display: Progress) -> 
     finished: set[str] = set()
     ok = failed = skipped = 0
     pending = set(futures)
-    try:
-        while pending:
-            done = [f for f in pending if f.done()]
-            for future in done:
-                pending.discard(future)
-                job = jobs[futures[future]]
-                rec = _outcome(future, job, batch_id)
-                records[futures[future]] = rec
-                finished.add(job.name)
-                if rec["has_solution"]:
-                    ok += 1
-                else:
-                    failed += 1
-                    display.message(f"variant {job.name}: {rec['status']}: {rec['error']}")
-                skipped += bool(rec["skipped"])
-            with lock:
-                running = len(started - finished)
-            display.update(ok, failed, skipped, min(running, len(pending)))
-            if pending and not done:
-                time.sleep(0.1)
-        display.update(ok, failed, skipped, 0, final=True)
-    finally:
-        if topic:
-            with contextlib.suppress(Exception):
-                client.unsubscribe_topic(topic)
+    while pending:
+        done = [f for f in pending if f.done()]
+        for future in done:
+            pending.discard(future)
+            job = jobs[futures[future]]
+            rec = _outcome(future, job, batch_id)
+            records[futures[future]] = rec
+            finished.add(job.name)
+            if rec["has_solution"]:
+                ok += 1
+            else:
+                failed += 1
+                display.message(f"variant {job.name}: {rec['status']}: {rec['error']}")
+            skipped += bool(rec["skipped"])
+        with lock:
+            running = len(started - finished)
+        display.update(ok, failed, skipped, min(running, len(pending)))
+        if pending and not done:
+            time.sleep(0.1)
+    display.update(ok, failed, skipped, 0, final=True)
+    if topic:  # not after an interruption: a call into the cluster could wait; it is closed next
+        with contextlib.suppress(Exception):
+            client.unsubscribe_topic(topic)
     return [r for r in records if r is not None]
 
 
