@@ -561,7 +561,7 @@ def build_us(
         stage("full-year series", build_time, config, inputs, bas, True) if with_full_year else None
     )
     years, year_table = (
-        stage("weather years", build_weather_years, config, inputs, bas, zones)
+        stage("weather-year series", build_weather_years, config, inputs, bas, zones)
         if with_full_year
         else ({}, pd.DataFrame())
     )
