@@ -42,12 +42,9 @@ from optimizer.results.folder import Results, read_summary, read_table
 PathLike = str | os.PathLike[str]
 
 MAP_FILE = "map.html"
-PLOT_FILES = (
-    "stranded_power_duration.png",
-    "campus_dispatch.png",
-    "cost_breakdown.png",
-    "weather_years.png",
-)
+PLOT_FILES = ("stranded_power_duration.png", "campus_dispatch.png", "cost_breakdown.png")
+WEATHER_YEARS_PLOT = "weather_years.png"
+"""Drawn when the run operated its plan in the years of the record (built scenarios)."""
 FORMATS = ("geojson", "html", "png")
 """Export formats: the GeoJSON layers, the HTML map, the PNG plots."""
 
@@ -154,7 +151,7 @@ def _plots(run: _Run) -> list[Path]:
         plots.plot_cost_breakdown(breakdown, path)
         written.append(path)
     if (out / "weather_years.csv").is_file():
-        path = out / "weather_years.png"
+        path = out / WEATHER_YEARS_PLOT
         plots.plot_weather_years(read_table(out, "weather_years"), path)
         written.append(path)
     return written
@@ -172,7 +169,7 @@ def _file_mode() -> int:
 _FILES = {
     "geojson": tuple(f"{name}.geojson" for name in LAYERS),
     "html": (MAP_FILE,),
-    "png": PLOT_FILES,
+    "png": (*PLOT_FILES, WEATHER_YEARS_PLOT),
 }
 
 
