@@ -29,6 +29,7 @@ import pandas as pd
 from optimizer.builders.us.cache import cached_build
 from optimizer.builders.us.scenario import assemble, ba_summary, days_summary
 from optimizer.checks.fullyear import full_year_check
+from optimizer.checks.years import YearSteps, operate_years
 from optimizer.export import write_run_exports
 from optimizer.inputs import registry as reg
 from optimizer.model import BuiltModel, build_model
@@ -65,6 +66,8 @@ class Prepared:
     scenario: Scenario
     full_year: Scenario | None = None
     """the same settings and plan decisions over every hour (built scenarios)"""
+    weather_years: dict[int, YearSteps] = field(default_factory=dict)
+    """every hour of each year of the load record, to operate the plan in (built scenarios)"""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """the builder's tables, written into the run folder (``time_to_power``, ...)"""
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -101,11 +104,14 @@ def prepare(
     else:
         stages = dict(build.stage_seconds)
     started = time.perf_counter()
-    scenario, full = assemble(config, build, f"{source.path} built from {data_dir}", full_year)
+    label = f"{source.path} built from {data_dir}"
+    scenario, full = assemble(config, build, label, full_year)
+    years: dict[int, YearSteps] = dict(build.weather_years) if full_year else {}
     stages["assemble"] = time.perf_counter() - started
     return Prepared(
         scenario=scenario,
         full_year=full,
+        weather_years=years,
         tables=build.tables,
         stage_seconds=stages,
         info={
@@ -159,7 +165,9 @@ def solve(
     prepared: Prepared, options: SolverOptions | None = None, progress: Progress | None = None
 ) -> Results:
     """Solve a prepared scenario and read back its results; where it has a full year, operate
-    the plan over every hour (``full_year`` in the summary). The summary gains
+    the plan over every hour (``full_year`` in the summary) and in every year of the record
+    (``weather_years``, with its tables ``weather_years`` and ``weather_year_bas``). The summary
+    gains
     ``stages_seconds`` and what preparing recorded; the results carry the builder's tables."""
     say = progress or (lambda _msg: None)
     scenario = prepared.scenario
@@ -186,10 +194,27 @@ def solve(
             f"curtailment {check['training_curtailment_pct']:.2f} %, unserved "
             f"{check['unserved_energy_mwh']:,.0f} MWh"
         )
+    if prepared.weather_years and prepared.full_year is not None and summary["has_solution"]:
+        say(f"weather years: operating the plan in {len(prepared.weather_years)} years ...")
+        left = prepared.tables.get("weather_year_coverage")
+        left_out = {} if left is None else dict(zip(left["year"], left["left_out"], strict=True))
+        table, bas, info = operate_years(
+            reduced, prepared.full_year, prepared.weather_years, options, left_out
+        )
+        summary["weather_years"] = info
+        stages["weather years"] = info["seconds"]
+        results.extras["weather_years"] = table
+        results.extras["weather_year_bas"] = bas
+        cut = table["training_curtailment_pct"]
+        say(
+            f"weather years: {info['seconds']:.1f} s; curtailment {cut.min():.2f}-{cut.max():.2f} %"
+            f" (worst {int(table.loc[cut.idxmax(), 'year'])}), unserved up to "
+            f"{table['unserved_energy_mwh'].max():,.0f} MWh"
+        )
     summary["stages_seconds"] = stages
     summary.update(prepared.info)
     results.timesteps = scenario.timesteps
-    results.extras = dict(prepared.tables)
+    results.extras = {**prepared.tables, **results.extras}
     return results
 
 

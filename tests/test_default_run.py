@@ -53,3 +53,20 @@ def test_every_lower_48_top_100_metro_is_served(default_run):
     # each is served in full but for slivers a 5 MW module would cost more to cover than the
     # unserved penalty (St. Louis: 95 of 95.1 MW)
     assert (metros["served_mw"] >= metros["inference_demand_mw"] * 0.99).all()
+
+
+def test_the_plan_is_operated_in_every_year_of_the_record(default_run):
+    """Nine weather years (2016-2024), each with every hour; in 2020 PSEI and TAL sit out (their
+    load is missing), in 2021 TEPC; a table and a figure in the run folder."""
+    summary = json.loads((default_run / "summary.json").read_text())
+    years = pd.read_csv(default_run / "weather_years.csv", keep_default_na=False)
+    assert years["year"].tolist() == list(range(2016, 2025))
+    assert set(summary["weather_years"]["years"]) == {str(y) for y in range(2016, 2025)}
+    assert (years["status"] == "optimal").all()
+    assert years.set_index("year")["hours"].to_dict()[2020] == 8784
+    left = years.set_index("year")["bas_left_out"]
+    assert "PSEI" in left[2020] and "TAL" in left[2020] and "TEPC" in left[2021]
+    assert left[2024] == "" and years["lp_reused"].astype(str).eq("True").sum() >= 4
+    bas = pd.read_csv(default_run / "weather_year_bas.csv")
+    assert set(bas["year"]) == set(range(2016, 2025)) and (bas["shortfall_mwh"] >= 0).all()
+    assert (default_run / "weather_years.png").is_file()

@@ -227,6 +227,29 @@ def test_trailing_hour_missing_is_filled_from_the_day_before():
     assert ts.full_year(_constructed_load(), OFFSETS, YEAR, RECORD).filled_hours_utc == ()
 
 
+def test_a_weather_year_fills_short_gaps_and_leaves_out_a_ba_missing_more(load):
+    """A BA missing up to MAX_FILLED_GAP_HOURS hours of the year gets each from the same hour a
+    day earlier; one missing more sits the year out (named with its missing hours)."""
+    gappy = load.copy()
+    gap = gappy.index[1000:1006]  # 6 hours of AAA
+    gappy.loc[gap, "AAA"] = np.nan
+    gappy.iloc[2000 : 2000 + ts.MAX_FILLED_GAP_HOURS + 1, 1] = np.nan  # BBB: one hour too many
+    year = ts.weather_year(gappy, OFFSETS, YEAR, RECORD)
+    assert year.filled == {"AAA": 6} and year.left_out == {"BBB": ts.MAX_FILLED_GAP_HOURS + 1}
+    assert set(year.days.stranded["region"]) == {"AAA"}
+    whole = ts.weather_year(load, OFFSETS, YEAR, RECORD)
+    assert whole.filled == {} and whole.left_out == {}
+    pd.testing.assert_frame_equal(
+        whole.days.stranded, ts.full_year(load, OFFSETS, YEAR, RECORD).stranded
+    )
+    # the filled hours: AAA's load of the day before, so its stranded power of that hour
+    filled = year.days.load_mw.set_index(["region", "timestep"])["load_mw"]
+    steps = year.days.timesteps.set_index("datetime_utc")["timestep"]
+    for stamp in gap:
+        before = load.loc[stamp - pd.Timedelta(hours=24), "AAA"]
+        assert filled["AAA", steps[stamp]] == pytest.approx(before)
+
+
 def test_bad_inputs_are_refused(load):
     with pytest.raises(InputError, match="n_typical_days"):
         ts.representative_days(load, OFFSETS, YEAR, 0, RECORD)

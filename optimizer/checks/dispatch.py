@@ -83,6 +83,7 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 from scipy import sparse
 
@@ -297,6 +298,7 @@ class _Vectors:
     constant_usd: dict[str, float]  # dispatch term -> its constant part
     unassigned_mwh: float  # inference the plan serves nowhere
     edge_shortfall_mwh: float  # shortfall of the regions in R_e
+    edge_shortfall_mw: np.ndarray  # [R_e, step]: shortfall of the regions in R_e
 
     @property
     def col_cost(self) -> np.ndarray:
@@ -425,6 +427,7 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
         },
         unassigned_mwh=unassigned,
         edge_shortfall_mwh=edge_shortfall_mwh,
+        edge_shortfall_mw=edge_shortfall,
     )
 
 
@@ -583,16 +586,46 @@ class DispatchLP:
         )
 
 
+def regions_table(lp: DispatchLP, solution: DispatchSolution) -> pd.DataFrame:
+    """Per region of the plan's sites: campus MW, curtailed training energy (MWh and % of the
+    campuses' energy), and the load its stranded power and firm capacity could not carry
+    (``shortfall_mwh``, and its largest hour ``shortfall_peak_mw``: the firm capacity short)."""
+    lay, d = lp.layout, lp.data
+    w = d.series.weight_h
+    columns = ["region", "campus_mw", "curtailed_mwh", "curtailment_pct", "shortfall_mwh",
+               "shortfall_peak_mw"]  # fmt: skip
+    if not solution.has_solution:
+        return pd.DataFrame(columns=columns)
+    x, steps = solution.x, lay.steps
+    campus_mw = np.array([lp.plan.campus_mw.get(s, 0.0) for s in lay.campus])
+    curtailed = x[_block(lay.col["curtailed_mw"], len(lay.campus), steps)] @ w
+    shortfall = x[_block(lay.col["shortfall_mw"], len(lay.regions), steps)]
+    edge = lp._vectors.edge_shortfall_mw
+    regions = list(lay.regions) + list(lay.edge_regions)
+    site_region = np.array([d.site_region[s] for s in lay.campus], dtype=object)
+    rows = []
+    for i, r in enumerate(regions):
+        mine = site_region == r
+        mw = float(campus_mw[mine].sum())
+        cut = float(curtailed[mine].sum())
+        short = shortfall[i] if i < len(lay.regions) else edge[i - len(lay.regions)]
+        rows.append([r, mw, cut, 100 * cut / (mw * d.hours_per_year) if mw else 0.0,
+                     float(short @ w), float(short.max(initial=0.0))])  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _structure(d: ModelData) -> tuple:
-    """What the matrix depends on besides the plan (update keeps all of it)."""
+    """What the matrix depends on besides the plan (update keeps all of it). Steps count by
+    position: another year with as many steps, in periods of the same lengths, fits."""
+    position = {t: i for i, t in enumerate(d.timesteps)}
     return (
         tuple(d.sites),
         tuple(d.hourly_sites),
         tuple(d.pool_of),
         tuple(d.regions),
         tuple(d.zones),
-        tuple(d.timesteps),
-        tuple(d.prev_timestep[t] for t in d.timesteps),
+        len(d.timesteps),
+        tuple(position[d.prev_timestep[t]] for t in d.timesteps),
         tuple(d.pue[s] for s in d.sites),
         d.series.weight_h.tobytes(),
         d.series.duration_h.tobytes(),

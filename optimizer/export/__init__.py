@@ -12,6 +12,7 @@ files into it, each atomically (temporary sibling, then rename):
 ``stranded_power_duration.png`` stranded-power duration curve per region used, with grid import
 ``campus_dispatch.png``         dispatch of the largest campus over the representative days
 ``cost_breakdown.png``          the objective's terms
+``weather_years.png``           the plan in every year of the record (built scenarios)
 ==============================  ==============================================================
 
 ``data_dir`` is the public data mirror (``../shared/data``), resolved by the caller (the CLI
@@ -36,12 +37,14 @@ from optimizer.errors import InputError
 from optimizer.export.geojson import LAYERS, dumps, geojson_layers
 from optimizer.export.webmap import map_html
 from optimizer.outputs import check_files_writable, record_files
-from optimizer.results.folder import Results, read_summary
+from optimizer.results.folder import Results, read_summary, read_table
 
 PathLike = str | os.PathLike[str]
 
 MAP_FILE = "map.html"
 PLOT_FILES = ("stranded_power_duration.png", "campus_dispatch.png", "cost_breakdown.png")
+WEATHER_YEARS_PLOT = "weather_years.png"
+"""Drawn when the run operated its plan in the years of the record (built scenarios)."""
 FORMATS = ("geojson", "html", "png")
 """Export formats: the GeoJSON layers, the HTML map, the PNG plots."""
 
@@ -147,6 +150,10 @@ def _plots(run: _Run) -> list[Path]:
         path = out / "cost_breakdown.png"
         plots.plot_cost_breakdown(breakdown, path)
         written.append(path)
+    if (out / "weather_years.csv").is_file():
+        path = out / WEATHER_YEARS_PLOT
+        plots.plot_weather_years(read_table(out, "weather_years"), path)
+        written.append(path)
     return written
 
 
@@ -162,7 +169,7 @@ def _file_mode() -> int:
 _FILES = {
     "geojson": tuple(f"{name}.geojson" for name in LAYERS),
     "html": (MAP_FILE,),
-    "png": PLOT_FILES,
+    "png": (*PLOT_FILES, WEATHER_YEARS_PLOT),
 }
 
 

@@ -189,6 +189,31 @@ def plot_cost_breakdown(breakdown_usd: dict[str, float], path: str | os.PathLike
     _save(fig, path)
 
 
+def plot_weather_years(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """The plan in each year of the record (``weather_years.csv``): training curtailment against
+    its budget, and the energy left unserved with the firm capacity short."""
+    years = table["year"].astype(int).astype(str).to_numpy()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, layout="constrained")
+    cut = table["training_curtailment_pct"].astype(float).to_numpy()
+    budget = float(table["curtailment_budget_pct"].iloc[0])
+    over = table["curtailment_beyond_budget_mwh"].astype(float).to_numpy() > 0
+    top.bar(years, cut, color=np.where(over, "tab:red", "tab:blue"))
+    top.axhline(budget, color="black", linestyle="--", linewidth=1, label=f"budget {budget:g} %")
+    top.set_ylabel("training curtailed, %")
+    top.legend(loc="upper left", fontsize=8)
+    top.set_title("The plan in every year of the record (red: some campus beyond its budget)")
+    unserved = table["unserved_energy_mwh"].astype(float).to_numpy() / 1e3
+    bottom.bar(years, unserved, color="tab:orange")
+    bottom.set_ylabel("unserved, GWh")
+    short = bottom.twinx()
+    short.plot(years, table["firm_capacity_short_mw"].astype(float), color="black", marker="o")
+    short.set_ylabel("firm capacity short, MW")
+    bottom.set_xlabel("weather year (load of that year, thresholds of the record)")
+    for ax in (top, bottom):
+        ax.grid(axis="y", alpha=0.3)
+    _save(fig, path)
+
+
 def plot_batch_comparison(
     summary_table: pd.DataFrame,
     path: str | os.PathLike[str],

@@ -27,6 +27,7 @@ builds matrices instead of a Pyomo model (the full-year check's dispatch LP).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,6 +144,55 @@ class ModelData:
         return sum(self.weight_h[t] * self.inference_profile[zone, t] for t in self.timesteps)
 
 
+def _step_sets(ts: pd.DataFrame) -> tuple[list[str], dict[str, list[str]], dict[str, str]]:
+    """Steps in order, the steps of each period, and the step before each (cyclic per period)."""
+    timesteps = ts["timestep"].tolist()
+    periods: dict[str, list[str]] = {}
+    for t, p in zip(ts["timestep"], ts["period"], strict=True):
+        periods.setdefault(p, []).append(t)
+    prev_timestep = {
+        steps[i]: steps[i - 1] for steps in periods.values() for i in range(len(steps))
+    }
+    return timesteps, periods, prev_timestep
+
+
+def with_steps(
+    d: ModelData,
+    timesteps: pd.DataFrame,
+    stranded: pd.DataFrame,
+    inference_profiles: pd.DataFrame,
+) -> ModelData:
+    """``d`` over other steps (another year's hours): the steps and their time series replaced,
+    the series as arrays only (:class:`StepSeries`; the per-pair dicts are left empty, for
+    matrix code such as the dispatch LP). Prices stay each region's flat price (``d``'s must be
+    flat); a region missing from ``stranded`` gets none."""
+    price = d.series.price_usd_per_mwh
+    if price.size and not np.allclose(price, price[:, :1]):
+        raise ValueError("with_steps needs flat prices per region")  # a bug: built scenarios
+    steps, periods, prev = _step_sets(timesteps)
+    grid = stranded.pivot(index="region", columns="timestep", values="stranded_mw")
+    return dataclasses.replace(
+        d,
+        timesteps=steps,
+        periods=periods,
+        prev_timestep=prev,
+        weight_h=_column(timesteps, "timestep", "weight_h"),
+        duration_h=_column(timesteps, "timestep", "duration_h"),
+        stranded_mw={},
+        price_usd_per_mwh={},
+        inference_profile={},
+        series=StepSeries(
+            weight_h=timesteps["weight_h"].to_numpy(dtype=float),
+            duration_h=timesteps["duration_h"].to_numpy(dtype=float),
+            stranded_mw=grid.reindex(index=d.regions, columns=steps).fillna(0.0).to_numpy(),
+            price_usd_per_mwh=np.repeat(price[:, :1], len(steps), axis=1),
+            inference_profile=_grid(
+                inference_profiles, "profile_zone", d.zones, "inference_profile", steps
+            ),
+        ),
+    )
+
+
 def _column(frame, key: str, value: str) -> dict:
     return dict(zip(frame[key], frame[value].astype(float), strict=True))
 
@@ -212,13 +262,7 @@ def model_data(
         sites_in_region[site_region[s]].append(s)
 
     ts = scenario.timesteps
-    timesteps = ts["timestep"].tolist()
-    periods: dict[str, list[str]] = {}
-    for t, p in zip(ts["timestep"], ts["period"], strict=True):
-        periods.setdefault(p, []).append(t)
-    prev_timestep = {
-        steps[i]: steps[i - 1] for steps in periods.values() for i in range(len(steps))
-    }
+    timesteps, periods, prev_timestep = _step_sets(ts)
 
     metro_zone = dict(zip(scenario.metros["metro"], scenario.metros["profile_zone"], strict=True))
     zones = list(dict.fromkeys(metro_zone.values()))

@@ -34,7 +34,9 @@ _STEPS = ("timesteps", "stranded", "inference_profiles")
 
 def _frames(build: UsBuild) -> dict[str, pd.DataFrame]:
     frames = {"sites": build.sites, "metros": build.metros, "latency": build.latency}
-    for name, steps in (("days", build.days), ("full_year", build.full_year)):
+    named = [("days", build.days), ("full_year", build.full_year)]
+    named += [(f"year{year}", steps) for year, steps in build.weather_years.items()]
+    for name, steps in named:
         if steps is not None:
             frames.update({f"{name}.{part}": getattr(steps, part) for part in _STEPS})
     frames.update({f"table.{name}": table for name, table in build.tables.items()})
@@ -67,6 +69,13 @@ def load_build(folder: Path) -> tuple[UsBuild, dict[str, Any]]:
         latency=frames["latency"],
         days=steps("days"),
         full_year=steps("full_year"),
+        weather_years={
+            int(name.removeprefix("year").removesuffix(".timesteps")): steps(
+                name.removesuffix(".timesteps")
+            )
+            for name in sorted(frames)
+            if name.startswith("year") and name.endswith(".timesteps")
+        },
         tables={k.removeprefix("table."): v for k, v in frames.items() if k.startswith("table.")},
         stage_seconds=meta["stage_seconds"],
     )

@@ -119,9 +119,13 @@ class UsBuild:
     """the representative days"""
     full_year: Steps | None
     """every hour of the model year (None when not built)"""
+    weather_years: dict[int, Steps]
+    """every hour of each year of the record, for the BAs with its load (empty when the full
+    year is not built); the BAs that sit a year out are in ``tables["weather_year_coverage"]``"""
     tables: dict[str, pd.DataFrame]
     """what the builder decided on the way, for the run folder: ``balancing_authorities``,
-    ``time_to_power``, ``representative_days``, ``peak_days`` (the day kept for each BA's
+    ``time_to_power``, ``weather_year_coverage`` (each year of record: BAs left out for missing
+    load, BAs with hours filled), ``representative_days``, ``peak_days`` (the day kept for each BA's
     extremes and its shortfall), ``campus_candidates`` (every campus candidate with its place,
     line or plant and figures: :data:`.sites.CANDIDATE_COLUMNS`), ``left_out_metros``"""
     stage_seconds: dict[str, float]
@@ -440,6 +444,29 @@ def build_time(
     return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
 
 
+def build_weather_years(
+    config: ScenarioConfig, inputs: UsInputs, bas: list[str], zones: dict[str, int]
+) -> tuple[dict[int, Steps], pd.DataFrame]:
+    """Every hour of each year of the record for the BAs with its load (thresholds of the whole
+    record), and a table of each year's BAs left out (missing load) and filled (short gaps)."""
+    b = config.build
+    load = inputs.load_mw[bas]
+    offsets = ba_utc_offsets_h()
+    record = (b.record_first_year, b.record_last_year)
+    years, rows = {}, []
+    for year in range(b.record_first_year, b.record_last_year + 1):
+        wy = tsr.weather_year(load, offsets, year, record)
+        years[year] = _steps(wy.days, zones)
+        rows.append({
+            "year": year,
+            "hours": len(wy.days.timesteps),
+            "bas": len(bas) - len(wy.left_out),
+            "left_out": " ".join(f"{ba} ({n} h missing)" for ba, n in wy.left_out.items()),
+            "filled": " ".join(f"{ba} ({n} h)" for ba, n in wy.filled.items()),
+        })  # fmt: skip
+    return years, pd.DataFrame(rows)
+
+
 def state_price_adders(
     sites: pd.DataFrame, states: Path = STATE_PRICES, regions: Path = REGION_COSTS
 ) -> np.ndarray:
@@ -533,6 +560,11 @@ def build_us(
     full = (
         stage("full-year series", build_time, config, inputs, bas, True) if with_full_year else None
     )
+    years, year_table = (
+        stage("weather-year series", build_weather_years, config, inputs, bas, zones)
+        if with_full_year
+        else ({}, pd.DataFrame())
+    )
     return UsBuild(
         bas=bas,
         sites=sites,
@@ -540,7 +572,9 @@ def build_us(
         latency=pairs[["site", "metro", "latency_ms"]],
         days=_steps(days, zones),
         full_year=None if full is None else _steps(full, zones),
+        weather_years=years,
         tables={
+            "weather_year_coverage": year_table,
             "balancing_authorities": bas_table,
             "time_to_power": ttp,
             "representative_days": days.days,

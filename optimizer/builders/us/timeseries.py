@@ -444,6 +444,57 @@ def full_year(
     return _assemble(_year_hours(load_mw, utc_offsets_h, year, record_years), None)
 
 
+MAX_FILLED_GAP_HOURS = 48
+"""A BA's hours missing in a weather year up to this many are filled from the same hour a day
+earlier (as the record's trailing hours are); a BA missing more sits that year out."""
+
+
+@dataclass
+class WeatherYear:
+    """One year of record, every hour (:func:`full_year`), for the BAs with its load."""
+
+    days: RepresentativeDays
+    left_out: dict[str, int]
+    """BA: hours of the year missing from the record (more than ``MAX_FILLED_GAP_HOURS``)"""
+    filled: dict[str, int]
+    """BA: hours filled from the day before"""
+
+
+def weather_year(
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    year: int,
+    record_years: tuple[int, int],
+) -> WeatherYear:
+    """Every hour of ``year`` for each BA of ``load_mw`` whose load the record holds that year
+    (up to ``MAX_FILLED_GAP_HOURS`` missing hours filled from the day before), against the
+    thresholds of the whole record: a weather year in which to operate a plan."""
+    load = load_mw.set_axis(_utc(load_mw.index), axis=0)
+    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
+    n_hours = (366 if calendar.isleap(year) else 365) * HOURS_PER_DAY
+    stamps = pd.date_range(start, periods=n_hours, freq="h")
+    inside = stamps[stamps <= load.index[-1]]  # hours after the record: full_year fills them
+    missing = load.reindex(inside).isna().sum()
+    left_out = {str(ba): int(n) for ba, n in missing.items() if n > MAX_FILLED_GAP_HOURS}
+    filled = {str(ba): int(n) for ba, n in missing.items() if 0 < n <= MAX_FILLED_GAP_HOURS}
+    kept = [ba for ba in load.columns if str(ba) not in left_out]
+    if not kept:
+        raise InputError(f"no BA has load in {year}")
+    load = load[kept].copy()
+    for ba in filled:
+        column = load[ba]
+        for stamp in inside[column.reindex(inside).isna().to_numpy()]:
+            before = stamp - pd.Timedelta(hours=HOURS_PER_DAY)
+            after = stamp + pd.Timedelta(hours=HOURS_PER_DAY)
+            value = column.get(before)
+            if value is None or pd.isna(value):
+                value = column.get(after)
+            column[stamp] = value
+        load[ba] = column
+    days = full_year(load, utc_offsets_h, year, record_years)
+    return WeatherYear(days, left_out, filled)
+
+
 def load_inference_profile(path: Path | None = None) -> pd.Series:
     """The diurnal inference profile (fraction of the daily peak) indexed by ``hour_local``
     0-23, from ``data/inference_diurnal_profile.csv`` (an assumed shape; see its ``source``)."""
