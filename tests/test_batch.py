@@ -509,6 +509,10 @@ def batch_children(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path, heavy_base):
     """Interrupted once a variant has finished while another is held at the gate: part-way,
@@ -522,7 +526,11 @@ def test_interrupted_batch_resumes_without_rerunning_finished_variants(tmp_path,
     argv = [sys.executable, "-m", "optimizer.cli", "batch", str(path), "--out", str(out),
             "--workers", "2"]  # fmt: skip
     log = open(tmp_path / "batch.log", "w")  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    # Ctrl-C reaches the batch even when this test runs where SIGINT is ignored (a background
+    # job of a shell script): a child inherits an ignored SIGINT, and Python then never raises
+    # KeyboardInterrupt
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                            preexec_fn=_default_sigint)  # fmt: skip
     children: list[psutil.Process] = []
     try:
         wait_for(lambda: arrivals(gate), 90, f"variant {held} to reach the gate")
