@@ -171,10 +171,14 @@ def sites_table(
     for s, pool in d.pool_of.items():  # a pooled site's share of its pool's hourly costs
         for term in p.objective.pool_terms:
             site_cost[s, term] = share[s] * pool_cost[pool, term]
+    # one scan of the rows: hourly limits are keyed (site, step), a pooled site's wire by site
     ic_dual = _duals(
-        matrix, result, p.power.power_interconnect_limit, p.power.power_edge_interconnect_limit
+        matrix,
+        result,
+        p.power.power_interconnect_limit,
+        p.power.power_edge_interconnect_limit,
+        p.power.power_campus_wire,
     )
-    wire_dual = _duals(matrix, result, p.power.power_campus_wire)
     peak_import = dispatch.groupby("site", sort=False)["grid_import_mw"].max()
     peak_inference = dispatch.groupby("site", sort=False)["inference_mw"].max()
     curtailed_mwh = (
@@ -210,9 +214,9 @@ def sites_table(
                 **costs,
                 "total_cost_usd": sum(costs.values()),
                 "interconnect_dual_usd_per_mw_year": -(
-                    sum(ic_dual.get((s, t), 0.0) for t in d.timesteps) + wire_dual.get(s, 0.0)
+                    sum(ic_dual.get((s, t), 0.0) for t in d.timesteps) + ic_dual.get(s, 0.0)
                 )
-                if ic_dual or wire_dual
+                if ic_dual
                 else None,
             }
         )

@@ -154,6 +154,13 @@ def _utc(index: pd.Index) -> pd.DatetimeIndex:
     return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
 
+def _year_stamps(year: int) -> pd.DatetimeIndex:
+    """Hour-ending UTC stamps of the UTC days of ``year`` (Jan 1 01:00 .. Jan 1 00:00 next)."""
+    n_days = 366 if calendar.isleap(year) else 365
+    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
+    return pd.date_range(start, periods=n_days * HOURS_PER_DAY, freq="h", name="datetime_utc")
+
+
 def _year_hours(
     load_mw: pd.DataFrame,
     utc_offsets_h: Mapping[str, int],
@@ -168,9 +175,8 @@ def _year_hours(
         ba: sp.thresholds
         for ba, sp in stranded_power_by_ba(load_mw, utc_offsets_h, record_years).items()
     }
-    n_days = 366 if calendar.isleap(year) else 365
-    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
-    stamps = pd.date_range(start, periods=n_days * HOURS_PER_DAY, freq="h", name="datetime_utc")
+    stamps = _year_stamps(year)
+    n_days = len(stamps) // HOURS_PER_DAY
     frame = load_mw.reindex(stamps)
     missing = frame.isna().any(axis=1).to_numpy()
     filled: tuple[pd.Timestamp, ...] = ()
@@ -470,9 +476,7 @@ def weather_year(
     (up to ``MAX_FILLED_GAP_HOURS`` missing hours filled from the day before), against the
     thresholds of the whole record: a weather year in which to operate a plan."""
     load = load_mw.set_axis(_utc(load_mw.index), axis=0)
-    start = pd.Timestamp(year, 1, 1, 1, tz="UTC")
-    n_hours = (366 if calendar.isleap(year) else 365) * HOURS_PER_DAY
-    stamps = pd.date_range(start, periods=n_hours, freq="h")
+    stamps = _year_stamps(year)
     inside = stamps[stamps <= load.index[-1]]  # hours after the record: full_year fills them
     missing = load.reindex(inside).isna().sum()
     left_out = {str(ba): int(n) for ba, n in missing.items() if n > MAX_FILLED_GAP_HOURS}
