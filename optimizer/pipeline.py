@@ -118,7 +118,9 @@ def prepare(
             "build": record,
             "bas": ba_summary(build.tables["balancing_authorities"]),
             "representative_days": days_summary(
-                build.tables["representative_days"], build.tables["peak_days"]
+                build.tables["representative_days"],
+                build.tables["peak_days"],
+                build.tables.get("plan_years"),
             ),
             "ba_polygons": (
                 reg.BA_POLYGONS if config.build.duke22_polygons else reg.BA_POLYGONS_ALL

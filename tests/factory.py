@@ -92,6 +92,7 @@ def make_scenario(
     latency: list[dict] | None = None,
     regions: list[dict] | None = None,
     inference_profiles: list[dict] | None = None,
+    year_weights: list[dict] | None = None,
     **config,
 ) -> Scenario:
     """Build a scenario from rows; ``stranded``/``prices`` map (region, timestep) to a value."""
@@ -129,6 +130,7 @@ def make_scenario(
         prices=price_frame,
         latency=None if latency is None else pd.DataFrame(latency),
         inference_profiles=None if inference_profiles is None else pd.DataFrame(inference_profiles),
+        year_weights=None if year_weights is None else pd.DataFrame(year_weights),
     )
 
 

@@ -29,9 +29,14 @@ Constraints
     ``power_curtail_cap[s, t]``, s in S_ch:  curtailed_mw[s, t] <= campus_mw[s]
     ``power_curtail_budget[s]``, s in S_ch:
         sum_t weight_h[t] * curtailed_mw[s, t] <= budget * hours * campus_mw[s]
+    ``power_curtail_budget_year[s, y]``, s in S_ch, y in the weather years Y when the steps
+    stand for several years and the budget holds in every year (``budget_years``; the
+    average rows above are then left out, being the mean of these):
+        sum_t weight_h[y, t] * curtailed_mw[s, t] <= budget * hours[y] * campus_mw[s]
     ``power_pool_curtail_cap[p, t]``:  pool_curtailed_mw[p, t] <= pool_campus_mw[p]
     ``power_pool_curtail_budget[p]``:
         sum_t weight_h[t] * pool_curtailed_mw[p, t] <= budget * hours * pool_campus_mw[p]
+    ``power_pool_curtail_budget_year[p, y]``: the same per weather year, as for sites
     ``power_campus_wire[s]``, s in a pool: pue[s] * campus_mw[s]
         <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
         (a campus's connection carries its full load; a pooled site draws at most that)
@@ -103,9 +108,11 @@ class PowerParts(Family):
     power_balance: pyo.Constraint = row(hourly=True)
     power_curtail_cap: pyo.Constraint = row(hourly=True)
     power_curtail_budget: pyo.Constraint = row(limit=True)
+    power_curtail_budget_year: pyo.Constraint = row(limit=True)
     power_pool_campus: pyo.Constraint = row(planning_only=True)
     power_pool_curtail_cap: pyo.Constraint = row(hourly=True)
     power_pool_curtail_budget: pyo.Constraint = row(limit=True)
+    power_pool_curtail_budget_year: pyo.Constraint = row(limit=True)
     power_campus_wire: pyo.Constraint = row(limit=True, planning_only=True)
     power_interconnect_limit: pyo.Constraint = row(hourly=True, limit=True)
     power_edge_interconnect_limit: pyo.Constraint = row(hourly=True, limit=True, planning_only=True)
@@ -172,19 +179,29 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.curtail_excess_mwh = pyo.Var(m.hourly_campus_sites, domain=pyo.NonNegativeReals)
         m.pool_curtail_excess_mwh = pyo.Var(m.pools, domain=pyo.NonNegativeReals)
 
-    def budget(curtailed, excess, campus_mw):
-        used = sum(d.weight_h[t] * curtailed[t] for t in d.timesteps)
-        allowed = d.curtailment_budget_frac * hours * campus_mw
+    def budget(curtailed, excess, campus_mw, year=None):
+        weight = d.weight_h if year is None else d.year_weight_h[year]
+        used = sum(w * curtailed[t] for t, w in weight.items())
+        allowed = (
+            d.curtailment_budget_frac * (hours if year is None else d.year_hours[year]) * campus_mw
+        )
         if d.operational_check:
             allowed += excess
         return used <= allowed
 
+    averaged = [] if d.budget_years else m.hourly_campus_sites
     m.power_curtail_budget = pyo.Constraint(
-        m.hourly_campus_sites,
+        averaged,
         rule=lambda m, s: budget(
             {t: m.curtailed_mw[s, t] for t in d.timesteps},
             m.curtail_excess_mwh[s] if d.operational_check else 0,
             m.campus_mw[s],
+        ),
+    )
+    m.power_curtail_budget_year = pyo.Constraint(
+        [(s, y) for s in m.hourly_campus_sites for y in d.budget_years],
+        rule=lambda m, s, y: budget(
+            {t: m.curtailed_mw[s, t] for t in d.timesteps}, 0, m.campus_mw[s], y
         ),
     )
 
@@ -205,11 +222,17 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.pools, m.timesteps, rule=lambda m, p, t: m.pool_curtailed_mw[p, t] <= pooled_mw[p]
     )
     m.power_pool_curtail_budget = pyo.Constraint(
-        m.pools,
+        [] if d.budget_years else m.pools,
         rule=lambda m, p: budget(
             {t: m.pool_curtailed_mw[p, t] for t in d.timesteps},
             m.pool_curtail_excess_mwh[p] if d.operational_check else 0,
             pooled_mw[p],
+        ),
+    )
+    m.power_pool_curtail_budget_year = pyo.Constraint(
+        [(p, y) for p in m.pools for y in d.budget_years],
+        rule=lambda m, p, y: budget(
+            {t: m.pool_curtailed_mw[p, t] for t in d.timesteps}, 0, pooled_mw[p], y
         ),
     )
 

@@ -125,6 +125,13 @@ class ModelData:
     unserved_penalty_usd_per_mwh: float
     series: StepSeries
     """the time series above as arrays over the steps"""
+    year_weight_h: dict[int, dict[str, float]] = dataclasses.field(default_factory=dict)
+    """steps standing for several weather years: each year's step weights (nonzero only), h"""
+    year_hours: dict[int, float] = dataclasses.field(default_factory=dict)
+    """hours of each weather year of ``year_weight_h``"""
+    budget_years: list[int] = dataclasses.field(default_factory=list)
+    """the weather years in each of which the curtailment budget holds (scope every_year and
+    steps of several years); empty: the budget holds over ``weight_h`` (one or the mean year)"""
     operational_check: bool = False
     """Full-year check: builds are fixed by the caller; inference may go unserved hour by hour
     and training may exceed its curtailment budget, both at the unserved penalty."""
@@ -287,6 +294,14 @@ def model_data(
         "interconnect": capital_recovery_factor(wacc, fin.interconnect_lifetime_years),
     }
     regions_df = scenario.regions
+    year_weight_h: dict[int, dict[str, float]] = {}
+    if scenario.year_weights is not None:
+        for (year, step), w in scenario.year_weights.set_index(["weather_year", "timestep"])[
+            "weight_h"
+        ].items():
+            if w > 0:
+                year_weight_h.setdefault(int(year), {})[step] = float(w)
+    every_year = cfg.training.curtailment_budget_scope == "every_year"
 
     return ModelData(
         sites=sites,
@@ -358,6 +373,9 @@ def model_data(
                 scenario.inference_profiles, "profile_zone", zones, "inference_profile", timesteps
             ),
         ),
+        year_weight_h=year_weight_h,
+        year_hours={y: sum(w.values()) for y, w in year_weight_h.items()},
+        budget_years=sorted(year_weight_h) if every_year and len(year_weight_h) > 1 else [],
         operational_check=operational_check,
     )
 

@@ -6,7 +6,8 @@ A scenario folder holds
   storage, latency, solver, table file names, and the US scenario builder's ``build``
   settings), validated by pydantic; unknown keys are errors;
 * ``sites.csv``, ``metros.csv``, ``regions.csv``, ``timesteps.csv``, ``stranded.csv``, and
-  optionally ``prices.csv``, ``latency.csv`` and ``inference_profiles.csv`` (columns in
+  optionally ``prices.csv``, ``latency.csv``, ``inference_profiles.csv`` and
+  ``year_weights.csv`` (steps standing for several weather years) (columns in
   :data:`TABLES`; ``dcsite scenario schema`` prints every field and column with its type,
   default, bounds and meaning).
 

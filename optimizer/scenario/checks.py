@@ -55,7 +55,15 @@ def list_text(items: Sequence[Any], limit: int = 5, quote: bool = True) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
-def check_timesteps(ts: pd.DataFrame, label: str, problems: list[str], warnings: list[str]) -> None:
+def check_timesteps(
+    ts: pd.DataFrame,
+    label: str,
+    problems: list[str],
+    warnings: list[str],
+    several_years: bool = False,
+) -> None:
+    """Each period's steps together; weights summing to a year (a mean year when the steps
+    stand for ``several_years``: year_weights checks each year)."""
     last_period = None
     closed: set[str] = set()
     for line, period in zip(ts["_line"], ts["period"], strict=True):
@@ -75,11 +83,34 @@ def check_timesteps(ts: pd.DataFrame, label: str, problems: list[str], warnings:
         total = float(sum(weights))
         if total <= 0:
             problems.append(f"{label}: column weight_h: weights sum to {total:g} h, not a year")
-        elif min(abs(total - h) for h in HOURS_PER_YEAR) > 0.5:
+        elif not several_years and min(abs(total - h) for h in HOURS_PER_YEAR) > 0.5:
             warnings.append(
                 f"{label}: column weight_h: weights sum to {total:g} h, not 8760 or 8784 "
                 "(annual costs and budgets scale with this sum)"
             )
+
+
+def check_year_weights(
+    frame: pd.DataFrame, ts: pd.DataFrame, labels: Mapping[str, str], problems: list[str]
+) -> None:
+    """Steps known; each step's mean over the years (0 where a year lacks it) equal to its
+    ``weight_h`` in timesteps (within 1e-6 h)."""
+    label, steps = labels["year_weights"], labels["timesteps"]
+    check_refs(frame, "timestep", set(ts["timestep"].dropna()), label, steps, problems)
+    usable = frame.dropna(subset=["timestep", "weather_year", "weight_h"])
+    if usable.empty or ts["weight_h"].isna().any():
+        return
+    n_years = usable["weather_year"].nunique()
+    mean = usable.groupby("timestep")["weight_h"].sum() / n_years
+    given = ts.set_index("timestep")["weight_h"].astype(float)
+    off = (mean.reindex(given.index).fillna(0.0) - given).abs() > 1e-6
+    for step in given.index[off.to_numpy()][:10]:
+        problems.append(
+            f"{label}: timestep {step!r}: its weights over the {n_years} weather years average "
+            f"{mean.get(step, 0.0):g} h, but {steps} gives weight_h {given[step]:g} h"
+        )
+    if off.sum() > 10:
+        problems.append(f"{label}: {int(off.sum()) - 10} more steps whose weights disagree")
 
 
 def computed_latency(

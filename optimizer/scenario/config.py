@@ -7,7 +7,7 @@ non-finite numbers are errors.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -30,6 +30,12 @@ class TrainingConfig(Section):
         ge=0,
         le=100,
         description="max curtailed training energy per site, % of its full-year energy",
+    )
+    curtailment_budget_scope: Literal["average", "every_year"] = Field(
+        "average",
+        description="where the budget holds when the steps stand for several weather years "
+        "(year_weights.csv): average (over the years) or every_year (in each year); one year "
+        "of steps: the same",
     )
     curtailment_cost_usd_per_mwh: float = Field(
         150.0, ge=0, description="value lost per curtailed training MWh (IT), USD/MWh"
@@ -219,6 +225,11 @@ class TablesConfig(Section):
         None,
         description="inference profile per profile zone and step; null: every metro follows "
         "timesteps.csv",
+    )
+    year_weights: str | None = Field(
+        None,
+        description="hours of each weather year each step stands for (steps drawn from "
+        "several years); null: the steps stand for one year",
     )
 
 

@@ -28,6 +28,7 @@ from optimizer.scenario.checks import (
     check_refs,
     check_timesteps,
     check_training,
+    check_year_weights,
     computed_latency,
     known,
 )
@@ -50,6 +51,7 @@ _FRAMES = (
     "prices",
     "latency",
     "inference_profiles",
+    "year_weights",
 )
 
 
@@ -70,6 +72,8 @@ class Scenario:
             metro follows (in order of first appearance in metros) and every step: from
             ``inference_profiles.csv`` for the zones it lists, else the step's
             ``inference_profile`` in timesteps.
+        year_weights: ``timestep, weather_year, weight_h`` when the steps stand for several
+            weather years (each step's mean over the years is its ``weight_h``), else None.
         source: the scenario folder, or ``"<memory>"``.
         warnings: remarks that do not stop a run (e.g. step weights not summing to a year).
     """
@@ -83,6 +87,7 @@ class Scenario:
     prices: pd.DataFrame
     latency: pd.DataFrame
     inference_profiles: pd.DataFrame
+    year_weights: pd.DataFrame | None = None
     source: str = "<memory>"
     warnings: list[str] = field(default_factory=list)
 
@@ -94,7 +99,9 @@ class Scenario:
         """
         config = self.config.model_dump(mode="json", exclude={"tables"})
         tables = {
-            name: getattr(self, name).to_csv(index=False, lineterminator="\n") for name in _FRAMES
+            name: getattr(self, name).to_csv(index=False, lineterminator="\n")
+            for name in _FRAMES
+            if getattr(self, name) is not None
         }
         text = json.dumps({"config": config, "tables": tables}, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -154,7 +161,10 @@ def _validate(
             check_refs(sites, "region", set(region_ids), label, labels["regions"], problems)
         check_groups(sites, labels["sites"], problems)
     if clean["timesteps"] is not None:
-        check_timesteps(clean["timesteps"], labels["timesteps"], problems, warnings)
+        several_years = clean["year_weights"] is not None
+        check_timesteps(clean["timesteps"], labels["timesteps"], problems, warnings, several_years)
+        if several_years:
+            check_year_weights(clean["year_weights"], clean["timesteps"], labels, problems)
     if region_ids is not None and step_ids is not None:
         for key in ("stranded", "prices"):
             frame, label = clean[key], labels[key]
@@ -267,6 +277,7 @@ def _assemble(
             tables.get("inference_profiles"),
             tables["timesteps"].set_index("timestep")["inference_profile"],
         ),
+        year_weights=tables.get("year_weights"),
         source=source,
     )
 
@@ -337,6 +348,7 @@ def scenario_from_frames(
     prices: pd.DataFrame | None = None,
     latency: pd.DataFrame | None = None,
     inference_profiles: pd.DataFrame | None = None,
+    year_weights: pd.DataFrame | None = None,
     source: str = "<memory>",
     require_reach: bool = True,
 ) -> Scenario:
@@ -355,6 +367,7 @@ def scenario_from_frames(
         "prices": prices,
         "latency": latency,
         "inference_profiles": inference_profiles,
+        "year_weights": year_weights,
     }
     problems: list[str] = []
 

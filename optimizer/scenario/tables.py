@@ -309,5 +309,22 @@ TABLES: dict[str, TableSpec] = {
         ("profile_zone", "timestep"),
         optional=True,
     ),
+    "year_weights": TableSpec(
+        "year_weights",
+        (
+            _TIMESTEP,
+            Column("weather_year", "int", "weather year the step stands for hours of"),
+            Column(
+                "weight_h",
+                "float",
+                "hours of the weather year the step stands for, h (a step missing from a year "
+                "stands for none of it); each step's mean over the years is its weight_h in "
+                "timesteps",
+                ge=0,
+            ),
+        ),
+        ("timestep", "weather_year"),
+        optional=True,
+    ),
 }
 """Every scenario table, by its key in ``tables`` (``scenario.yaml``)."""

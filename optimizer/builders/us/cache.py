@@ -29,7 +29,7 @@ from optimizer.builders.us.settings import build_key
 from optimizer.scenario import ScenarioConfig
 
 META_FILE = "build.json"
-_STEPS = ("timesteps", "stranded", "inference_profiles")
+_STEPS = ("timesteps", "stranded", "inference_profiles", "year_weights")
 
 
 def _frames(build: UsBuild) -> dict[str, pd.DataFrame]:
@@ -38,7 +38,8 @@ def _frames(build: UsBuild) -> dict[str, pd.DataFrame]:
     named += [(f"year{year}", steps) for year, steps in build.weather_years.items()]
     for name, steps in named:
         if steps is not None:
-            frames.update({f"{name}.{part}": getattr(steps, part) for part in _STEPS})
+            parts = {part: getattr(steps, part) for part in _STEPS}
+            frames.update({f"{name}.{p}": f for p, f in parts.items() if f is not None})
     frames.update({f"table.{name}": table for name, table in build.tables.items()})
     return frames
 
@@ -60,7 +61,7 @@ def load_build(folder: Path) -> tuple[UsBuild, dict[str, Any]]:
     def steps(name: str) -> Steps | None:
         if f"{name}.timesteps" not in frames:
             return None
-        return Steps(**{part: frames[f"{name}.{part}"] for part in _STEPS})
+        return Steps(**{part: frames.get(f"{name}.{part}") for part in _STEPS})
 
     build = UsBuild(
         bas=meta["bas"],

@@ -132,6 +132,14 @@ class UsBuildConfig(Section):
     datacenter_cluster_min_count: int = Field(
         3, ge=1, description="existing data centers a cluster needs to become an edge candidate"
     )
+    plan_years: Literal["model_year", "record"] = Field(
+        "model_year",
+        description="the days the plan is chosen on: model_year (the representative days of "
+        "year) or record (a robust plan: representative days drawn from every year of record "
+        "at once, keeping each year's peak days, each step weighted per year; with "
+        "training.curtailment_budget_scope every_year the budget holds in each year); with "
+        "record raise max_peak_days (2 per year at least; e.g. 90) and n_typical_days",
+    )
     n_typical_days: int = Field(
         6, ge=1, le=365, description="representative days the year is reduced to"
     )

@@ -103,6 +103,8 @@ class Steps:
     """``region, timestep, stranded_mw``"""
     inference_profiles: pd.DataFrame
     """``profile_zone, timestep, inference_profile``"""
+    year_weights: pd.DataFrame | None = None
+    """``timestep, weather_year, weight_h`` when the steps stand for several years"""
 
 
 @dataclass
@@ -433,15 +435,21 @@ def left_out_reasons(
 
 def build_time(
     config: ScenarioConfig, inputs: UsInputs, bas: list[str], full: bool
-) -> tsr.RepresentativeDays:
-    """Representative days (or the full year)."""
+) -> tuple[tsr.RepresentativeDays, pd.DataFrame | None]:
+    """Representative days (or the full year), and with ``build.plan_years: record`` the
+    table of the years they are drawn from (else None)."""
     b = config.build
     load = inputs.load_mw[bas]
     offsets = ba_utc_offsets_h()
     record = (b.record_first_year, b.record_last_year)
     if full:
-        return tsr.full_year(load, offsets, b.year, record)
-    return tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
+        return tsr.full_year(load, offsets, b.year, record), None
+    if b.plan_years == "record":
+        years = list(range(b.record_first_year, b.record_last_year + 1))
+        drawn = tsr.record_days(load, offsets, years, b.n_typical_days, record, b.max_peak_days)
+        return drawn.days, drawn.years
+    days = tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
+    return days, None
 
 
 def build_weather_years(
@@ -500,6 +508,7 @@ def _steps(days: tsr.RepresentativeDays, zones: dict[str, int]) -> Steps:
         timesteps=days.timesteps[["timestep", "period", "duration_h", "weight_h"]],
         stranded=days.stranded,
         inference_profiles=tsr.inference_profiles(days.timesteps, zones),
+        year_weights=days.year_weights,
     )
 
 
@@ -555,10 +564,12 @@ def build_us(
         left_out, inputs, bas_table, config.inference.latency_max_ms
     )
     zones = {z: int(z.removeprefix("UTC")) for z in metros["profile_zone"].unique()}
-    days = stage("time reduction", build_time, config, inputs, bas, False)
-    say(days_text(days_summary(days.days, days.peak_reasons)))
+    days, plan_years = stage("time reduction", build_time, config, inputs, bas, False)
+    say(days_text(days_summary(days.days, days.peak_reasons, plan_years)))
     full = (
-        stage("full-year series", build_time, config, inputs, bas, True) if with_full_year else None
+        stage("full-year series", build_time, config, inputs, bas, True)[0]
+        if with_full_year
+        else None
     )
     years, year_table = (
         stage("weather-year series", build_weather_years, config, inputs, bas, zones)
@@ -581,23 +592,30 @@ def build_us(
             "peak_days": days.peak_reasons,
             "campus_candidates": candidates,
             "left_out_metros": left_out,
-        },
+        }
+        | ({} if plan_years is None else {"plan_years": plan_years}),
         stage_seconds=seconds,
     )
 
 
-def days_summary(days: pd.DataFrame, peak_days: pd.DataFrame) -> dict[str, object]:
+def days_summary(
+    days: pd.DataFrame, peak_days: pd.DataFrame, plan_years: pd.DataFrame | None = None
+) -> dict[str, object]:
     """What a run's ``summary.json`` says of its representative days (``representative_days``):
-    how many, of which peak days, and the largest shortfall of a BA's extreme on the peak day
-    standing for it, % of the BA's highest seasonal threshold (0: every BA its own days)."""
+    how many, of which peak days, the largest shortfall of a BA's extreme on the peak day
+    standing for it, % of the BA's highest seasonal threshold (0: every BA its own days), and
+    with days drawn from several years (``plan_years``) the years used."""
     peak = int((days["kind"] == tsr.PEAK).sum())
     shortfall = float(peak_days["shortfall_pct"].max()) if len(peak_days) else 0.0
-    return {
+    info: dict[str, object] = {
         "days": len(days),
         "peak_days": peak,
         "typical_days": len(days) - peak,
         "peak_shortfall_max_pct": shortfall,
     }
+    if plan_years is not None:
+        info["years"] = [int(y) for y in plan_years.loc[plan_years["used"], "year"]]
+    return info
 
 
 def days_text(info: dict[str, object]) -> str:
@@ -607,8 +625,10 @@ def days_text(info: dict[str, object]) -> str:
         if info["peak_shortfall_max_pct"]
         else "each BA's own peak days"
     )
+    years = info.get("years")
+    drawn = f" drawn from {len(years)} years {years[0]}-{years[-1]}" if years else ""
     return (
-        f"representative days: {info['days']} ({info['peak_days']} peak days, {within}; "
+        f"representative days{drawn}: {info['days']} ({info['peak_days']} peak days, {within}; "
         f"{info['typical_days']} typical)"
     )
 
@@ -647,6 +667,7 @@ def assemble(
             timesteps=steps.timesteps,
             stranded=steps.stranded,
             inference_profiles=steps.inference_profiles,
+            year_weights=steps.year_weights,
             source=label,
         )
 

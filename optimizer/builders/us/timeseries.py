@@ -49,6 +49,12 @@ Method, for a model year ``year`` (default 2024 in the callers):
   day is its own period of weight 1, which is exactly ``full_year`` (the full-year check of a
   plan chosen on representative days).
 
+Days from every year of record (:func:`record_days`, ``build.plan_years: record``), for a plan
+that holds in each year: the peak targets are per BA, reason *and year*, so every year keeps its
+own peak days (a day stands only for its own year's extremes, hence at least 2 peak days per
+year); the other days of each year are clustered into ``n_typical_days`` of that year; each
+step stands for hours of its own year (``year_weights``) and weighs the mean over the years.
+
 Data edge: the public load record ends at the stamp 2024-12-31 23:00 UTC, so the last hour of
 the last UTC day of 2024 (stamp 2025-01-01 00:00) is absent. Up to 24 such trailing hours of the
 model year are filled with the same hours one day earlier, listed in ``filled_hours_utc``, and
@@ -113,6 +119,9 @@ class RepresentativeDays:
         year: the model year.
         filled_hours_utc: hour-ending stamps absent from the record and filled from the day
             before (see the module docstring); empty when the record covers the year.
+        year_weights: days drawn from several years (:func:`record_days`): ``timestep,
+            weather_year, weight_h``, the hours of each year a step stands for (steps with
+            none left out); None for days of one year.
     """
 
     days: pd.DataFrame
@@ -123,6 +132,7 @@ class RepresentativeDays:
     peak_reasons: pd.DataFrame
     year: int
     filled_hours_utc: tuple[pd.Timestamp, ...]
+    year_weights: pd.DataFrame | None = None
 
     @property
     def n_peak_days(self) -> int:
@@ -161,6 +171,78 @@ def _year_stamps(year: int) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=n_days * HOURS_PER_DAY, freq="h", name="datetime_utc")
 
 
+def _thresholds(
+    load_mw: pd.DataFrame, utc_offsets_h: Mapping[str, int], record_years: tuple[int, int]
+) -> dict:
+    """Each BA's seasonal thresholds over the years of record (``load_mw`` UTC-indexed)."""
+    return {
+        ba: sp.thresholds
+        for ba, sp in stranded_power_by_ba(load_mw, utc_offsets_h, record_years).items()
+    }
+
+
+def _hours(
+    frame: pd.DataFrame,
+    thresholds: dict,
+    utc_offsets_h: Mapping[str, int],
+    measured: np.ndarray,
+    filled: tuple[pd.Timestamp, ...],
+) -> _YearHours:
+    """A year's complete hours (``frame``: its stamps, one column per BA) against the
+    thresholds: load, margins and local months by UTC day."""
+    stamps = pd.DatetimeIndex(frame.index)
+    values = frame.to_numpy(dtype="float64")
+    if not np.isfinite(values).all():
+        raise InputError(f"load_mw has non-finite values in {stamps[0].year}")
+    bas = [str(ba) for ba in frame.columns]
+    local_month = np.empty(values.shape, dtype="int64")
+    margin = np.empty(values.shape)
+    for j, ba in enumerate(bas):
+        month = local_hour_start(stamps, utc_offsets_h[ba]).month.to_numpy()
+        t = thresholds[ba]
+        threshold = np.where(np.isin(month, SUMMER_THRESHOLD_MONTHS), t.summer_mw, t.winter_mw)
+        local_month[:, j] = month
+        margin[:, j] = threshold - values[:, j]
+    n_days = len(stamps) // HOURS_PER_DAY
+    first = stamps[0] - pd.Timedelta(hours=1)
+    shape = (n_days, HOURS_PER_DAY, len(bas))
+    return _YearHours(
+        dates=[first.date() + dt.timedelta(days=i) for i in range(n_days)],
+        stamps_utc=stamps,
+        bas=bas,
+        load_mw=values.reshape(shape),
+        margin_mw=margin.reshape(shape),
+        local_month=local_month,
+        measured=measured,
+        filled=filled,
+    )
+
+
+def _fill_trailing(frame: pd.DataFrame, year: int) -> tuple[pd.DataFrame, np.ndarray, tuple]:
+    """Up to ``MAX_FILLED_TRAILING_HOURS`` hours missing at the end of ``frame`` (after the end
+    of the record) filled from the day before; any other missing hour is an error. Returns the
+    frame, the measured-hour mask and the filled stamps."""
+    stamps = pd.DatetimeIndex(frame.index)
+    missing = frame.isna().any(axis=1).to_numpy()
+    if not missing.any():
+        return frame, ~missing, ()
+    first_missing = int(np.argmax(missing))
+    trailing = missing[first_missing:].all() and not missing[:first_missing].any()
+    n_missing = int(missing.sum())
+    if not trailing or n_missing > MAX_FILLED_TRAILING_HOURS or first_missing == 0:
+        bad = stamps[missing]
+        raise InputError(
+            f"load_mw lacks {n_missing} hour(s) of the model year {year} (UTC days, "
+            f"hour-ending stamps {stamps[0]} .. {stamps[-1]}), first {bad[0]}; only up to "
+            f"{MAX_FILLED_TRAILING_HOURS} trailing hours after the end of the record are filled"
+        )
+    values = frame.to_numpy(dtype="float64", copy=True)
+    for i in range(first_missing, len(stamps)):
+        values[i] = values[i - HOURS_PER_DAY]
+    filled = pd.DataFrame(values, index=stamps, columns=frame.columns)
+    return filled, ~missing, tuple(stamps[missing])
+
+
 def _year_hours(
     load_mw: pd.DataFrame,
     utc_offsets_h: Mapping[str, int],
@@ -171,83 +253,45 @@ def _year_hours(
     if load_mw.shape[1] == 0:
         raise InputError("load_mw has no BA columns")
     load_mw = load_mw.set_axis(_utc(load_mw.index), axis=0)
-    thresholds = {
-        ba: sp.thresholds
-        for ba, sp in stranded_power_by_ba(load_mw, utc_offsets_h, record_years).items()
-    }
-    stamps = _year_stamps(year)
-    n_days = len(stamps) // HOURS_PER_DAY
-    frame = load_mw.reindex(stamps)
-    missing = frame.isna().any(axis=1).to_numpy()
-    filled: tuple[pd.Timestamp, ...] = ()
-    if missing.any():
-        first_missing = int(np.argmax(missing))
-        trailing = missing[first_missing:].all() and not missing[:first_missing].any()
-        n_missing = int(missing.sum())
-        if not trailing or n_missing > MAX_FILLED_TRAILING_HOURS or first_missing == 0:
-            bad = stamps[missing]
-            raise InputError(
-                f"load_mw lacks {n_missing} hour(s) of the model year {year} (UTC days, "
-                f"hour-ending stamps {stamps[0]} .. {stamps[-1]}), first {bad[0]}; only up to "
-                f"{MAX_FILLED_TRAILING_HOURS} trailing hours after the end of the record are filled"
-            )
-        values = frame.to_numpy(dtype="float64", copy=True)
-        for i in range(first_missing, len(stamps)):
-            values[i] = values[i - HOURS_PER_DAY]
-        frame = pd.DataFrame(values, index=stamps, columns=frame.columns)
-        filled = tuple(stamps[missing])
-    values = frame.to_numpy(dtype="float64")
-    if not np.isfinite(values).all():
-        raise InputError(f"load_mw has non-finite values in the model year {year}")
-    bas = [str(ba) for ba in frame.columns]
-    local_month = np.empty(values.shape, dtype="int64")
-    margin = np.empty(values.shape)
-    for j, ba in enumerate(bas):
-        month = local_hour_start(stamps, utc_offsets_h[ba]).month.to_numpy()
-        t = thresholds[ba]
-        threshold = np.where(np.isin(month, SUMMER_THRESHOLD_MONTHS), t.summer_mw, t.winter_mw)
-        local_month[:, j] = month
-        margin[:, j] = threshold - values[:, j]
-    shape = (n_days, HOURS_PER_DAY, len(bas))
-    return _YearHours(
-        dates=[dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(n_days)],
-        stamps_utc=stamps,
-        bas=bas,
-        load_mw=values.reshape(shape),
-        margin_mw=margin.reshape(shape),
-        local_month=local_month,
-        measured=~missing,
-        filled=filled,
-    )
+    thresholds = _thresholds(load_mw, utc_offsets_h, record_years)
+    frame, measured, filled = _fill_trailing(load_mw.reindex(_year_stamps(year)), year)
+    return _hours(frame, thresholds, utc_offsets_h, measured, filled)
 
 
-def _extremes(hours: _YearHours) -> tuple[np.ndarray, list[tuple[str, str]], np.ndarray]:
-    """Each day's value of every peak target (BA, reason), the larger the more extreme, and
-    each target's scale.
+def _extremes(
+    hours: _YearHours,
+) -> tuple[np.ndarray, list[tuple[str, str, int]], np.ndarray]:
+    """Each day's value of every peak target (BA, reason, year), the larger the more extreme,
+    and each target's scale.
 
-    Targets: per BA its summer and winter peak load (the day's highest load in those months)
-    and its lowest stranded power (minus the day's lowest margin ``P_season(t) - L_t``); filled
-    hours and hours outside a reason's months count as ``-inf``. Scale: the BA's highest
-    seasonal threshold, MW. Returns values (n_days, n_targets), targets, scales.
+    Targets: per BA and year of the days its summer and winter peak load (the day's highest
+    load in those months) and its lowest stranded power (minus the day's lowest margin
+    ``P_season(t) - L_t``); filled hours, hours outside a reason's months and days of other
+    years count as ``-inf``. Scale: the BA's highest seasonal threshold, MW. Returns values
+    (n_days, n_targets), targets, scales.
     """
     n_days, n_hours = len(hours.dates), len(hours.stamps_utc)
     load = hours.load_mw.reshape(n_hours, -1)
     margin = hours.margin_mw.reshape(n_hours, -1)
+    day_year = np.repeat([day.year for day in hours.dates], HOURS_PER_DAY)
     columns, targets, scales = [], [], []
     for j, ba in enumerate(hours.bas):
         month = hours.local_month[:, j]
-        candidates = {
-            PEAK_REASONS[0]: (np.isin(month, SUMMER_PEAK_MONTHS) & hours.measured, load[:, j]),
-            PEAK_REASONS[1]: (np.isin(month, WINTER_PEAK_MONTHS) & hours.measured, load[:, j]),
-            PEAK_REASONS[2]: (hours.measured, -margin[:, j]),
-        }
-        for reason, (mask, values) in candidates.items():
-            if not mask.any():
-                continue
-            by_day = np.where(mask, values, -np.inf).reshape(n_days, HOURS_PER_DAY)
-            columns.append(by_day.max(axis=1))
-            targets.append((ba, reason))
-            scales.append(float((margin[:, j] + load[:, j]).max()))
+        scale = float((margin[:, j] + load[:, j]).max())
+        for year in np.unique(day_year):
+            in_year = hours.measured & (day_year == year)
+            candidates = {
+                PEAK_REASONS[0]: (np.isin(month, SUMMER_PEAK_MONTHS) & in_year, load[:, j]),
+                PEAK_REASONS[1]: (np.isin(month, WINTER_PEAK_MONTHS) & in_year, load[:, j]),
+                PEAK_REASONS[2]: (in_year, -margin[:, j]),
+            }
+            for reason, (mask, values) in candidates.items():
+                if not mask.any():
+                    continue
+                by_day = np.where(mask, values, -np.inf).reshape(n_days, HOURS_PER_DAY)
+                columns.append(by_day.max(axis=1))
+                targets.append((ba, reason, int(year)))
+                scales.append(scale)
     values = np.column_stack(columns) if columns else np.empty((n_days, 0))
     return values, targets, np.asarray(scales)
 
@@ -259,13 +303,17 @@ PEAK_TOLERANCE_STEP_PCT = 0.1
 def _greedy_cover(covers: np.ndarray) -> np.ndarray:
     """The day standing for each target: repeatedly keep the day that covers the most targets
     not yet covered (ties: the earliest); ``covers`` is (n_days, n_targets) bool."""
+    days = np.flatnonzero(covers.any(axis=1))  # the days that cover anything, in order
+    cover = covers[days]
+    left = cover.sum(axis=1)  # targets not yet covered that each day covers
     todo = np.ones(covers.shape[1], dtype=bool)
     chosen = np.full(covers.shape[1], -1, dtype="int64")
     while todo.any():
-        day = int(np.argmax(covers[:, todo].sum(axis=1)))
-        newly = covers[day] & todo
-        chosen[newly] = day
+        best = int(np.argmax(left))
+        newly = cover[best] & todo
+        chosen[newly] = days[best]
         todo &= ~newly
+        left -= cover[:, newly].sum(axis=1)
     return chosen
 
 
@@ -293,8 +341,8 @@ def _peak_days(hours: _YearHours, max_peak_days: int | None = None) -> pd.DataFr
     return pd.DataFrame(
         {
             "day": chosen.astype("int64"),
-            "region": [ba for ba, _ in targets],
-            "reason": [reason for _, reason in targets],
+            "region": [ba for ba, _, _ in targets],
+            "reason": [reason for _, reason, _ in targets],
             "shortfall_pct": np.maximum(shortfall, 0.0),
         },
         columns=["day", "region", "reason", "shortfall_pct"],
@@ -333,27 +381,51 @@ def _cluster_days(features: np.ndarray, bas: list[str], n_clusters: int) -> np.n
 
 
 def _assemble(
-    hours: _YearHours, n_typical_days: int | None, max_peak_days: int | None = None
+    hours: _YearHours,
+    n_typical_days: int | None,
+    max_peak_days: int | None = None,
+    year_days: Mapping[int, int] | None = None,
 ) -> RepresentativeDays:
     """Peak days whole, the rest clustered (or, with ``n_typical_days`` None or at least the
-    number of the other days, every day its own period)."""
+    number of the other days, every day its own period).
+
+    ``year_days`` (days drawn from several years): each year's number of days; the other days
+    of each year are clustered into ``n_typical_days`` of that year, a year's complete days in
+    ``hours`` stand for all of them (a day of year y weighs ``year_days[y] / complete days of
+    y``), and a step's weight is the mean over the years (one average year)."""
     reasons = _peak_days(hours, max_peak_days)
     n_days = len(hours.dates)
     peak = np.zeros(n_days, dtype=bool)
     peak[reasons["day"].to_numpy()] = True
     others = np.flatnonzero(~peak)
     stands_for = np.arange(n_days)  # representative day of every day
-    if n_typical_days is not None and 0 < n_typical_days < others.size:
-        medoid = _cluster_days(hours.stranded_mw[others], hours.bas, n_typical_days)
-        stands_for[others] = others[medoid]
-    representatives, counts = np.unique(stands_for, return_counts=True)
+    day_year = np.array([day.year for day in hours.dates])
+    for year in np.unique(day_year) if year_days is not None else [None]:
+        group = others if year is None else others[day_year[others] == year]
+        if n_typical_days is not None and 0 < n_typical_days < group.size:
+            medoid = _cluster_days(hours.stranded_mw[group], hours.bas, n_typical_days)
+            stands_for[group] = group[medoid]
+    representatives, position, counts = np.unique(
+        stands_for, return_inverse=True, return_counts=True
+    )
     period_of_day = [f"d{day.isoformat()}" for day in hours.dates]
+    weights: np.ndarray = counts.astype("int64")
+    year_weights = None
+    if year_days is not None:
+        years = sorted(year_days)
+        per_year = np.zeros((len(representatives), len(years)))
+        for i, year in enumerate(years):
+            mine = day_year == year
+            scale = year_days[year] / mine.sum()
+            np.add.at(per_year[:, i], position[mine], scale)
+        weights = per_year.mean(axis=1)
+        year_weights = per_year
 
     days = pd.DataFrame(
         {
             "period": [period_of_day[d] for d in representatives],
             "date": [hours.dates[d] for d in representatives],
-            "weight_days": counts.astype("int64"),
+            "weight_days": weights,
             "kind": np.where(peak[representatives], PEAK, TYPICAL),
             "members": counts.astype("int64"),
         },
@@ -368,7 +440,7 @@ def _assemble(
             "timestep": timestep_ids,
             "period": step_period,
             "duration_h": 1.0,
-            "weight_h": np.repeat(counts.astype("float64"), HOURS_PER_DAY),
+            "weight_h": np.repeat(weights.astype("float64"), HOURS_PER_DAY),
             "datetime_utc": hours.stamps_utc[steps],
         },
         columns=TIMESTEPS_COLUMNS,
@@ -401,9 +473,26 @@ def _assemble(
             {"date": hours.dates, "period": [period_of_day[d] for d in stands_for]}
         ),
         peak_reasons=peak_reasons,
-        year=hours.dates[0].year,
+        year=hours.dates[-1].year,
         filled_hours_utc=hours.filled,
+        year_weights=None
+        if year_weights is None
+        else _year_weights(timestep_ids, year_weights, sorted(year_days or {})),
     )
+
+
+def _year_weights(timestep_ids: np.ndarray, per_year: np.ndarray, years: list[int]) -> pd.DataFrame:
+    """``timestep, weather_year, weight_h`` from each period's days in each year (periods x
+    years), the steps of a period in order, zero weights left out."""
+    period, year = np.nonzero(per_year)
+    steps = period[:, None] * HOURS_PER_DAY + np.arange(HOURS_PER_DAY)
+    return pd.DataFrame(
+        {
+            "timestep": timestep_ids[steps.ravel()],
+            "weather_year": np.repeat(np.asarray(years)[year], HOURS_PER_DAY).astype("int64"),
+            "weight_h": np.repeat(per_year[period, year], HOURS_PER_DAY),
+        }
+    ).sort_values(["weather_year", "timestep"], kind="stable", ignore_index=True)
 
 
 def representative_days(
@@ -466,6 +555,32 @@ class WeatherYear:
     """BA: hours filled from the day before"""
 
 
+def _fill_gaps(
+    load: pd.DataFrame, stamps: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+    """``load`` (UTC-indexed) over ``stamps``, each BA's missing hours filled from the same
+    hour a day earlier (else a day later) when they number at most ``MAX_FILLED_GAP_HOURS``;
+    up to ``MAX_FILLED_TRAILING_HOURS`` hours after the end of the record are filled from the
+    day before and not counted. Returns the frame (NaN where a BA misses more), each such BA's
+    missing hours, and each filled BA's filled hours."""
+    frame = load.reindex(stamps)
+    inside = stamps <= load.index[-1]
+    if 0 < (~inside).sum() <= MAX_FILLED_TRAILING_HOURS:
+        after = np.flatnonzero(~inside)
+        frame.iloc[after] = frame.iloc[after - HOURS_PER_DAY].to_numpy()
+    missing = frame[inside].isna().sum()
+    left_out = {str(ba): int(n) for ba, n in missing.items() if n > MAX_FILLED_GAP_HOURS}
+    filled = {str(ba): int(n) for ba, n in missing.items() if 0 < n <= MAX_FILLED_GAP_HOURS}
+    for ba in filled:
+        column = load[ba]
+        for stamp in stamps[inside & frame[ba].isna().to_numpy()]:
+            value = column.get(stamp - pd.Timedelta(hours=HOURS_PER_DAY))
+            if value is None or pd.isna(value):
+                value = column.get(stamp + pd.Timedelta(hours=HOURS_PER_DAY))
+            frame.loc[stamp, ba] = value
+    return frame, left_out, filled
+
+
 def weather_year(
     load_mw: pd.DataFrame,
     utc_offsets_h: Mapping[str, int],
@@ -477,26 +592,114 @@ def weather_year(
     thresholds of the whole record: a weather year in which to operate a plan."""
     load = load_mw.set_axis(_utc(load_mw.index), axis=0)
     stamps = _year_stamps(year)
-    inside = stamps[stamps <= load.index[-1]]  # hours after the record: full_year fills them
-    missing = load.reindex(inside).isna().sum()
-    left_out = {str(ba): int(n) for ba, n in missing.items() if n > MAX_FILLED_GAP_HOURS}
-    filled = {str(ba): int(n) for ba, n in missing.items() if 0 < n <= MAX_FILLED_GAP_HOURS}
+    frame, left_out, filled = _fill_gaps(load, stamps[stamps <= load.index[-1]])
     kept = [ba for ba in load.columns if str(ba) not in left_out]
     if not kept:
         raise InputError(f"no BA has load in {year}")
-    load = load[kept].copy()
-    for ba in filled:
-        column = load[ba]
-        for stamp in inside[column.reindex(inside).isna().to_numpy()]:
-            before = stamp - pd.Timedelta(hours=HOURS_PER_DAY)
-            after = stamp + pd.Timedelta(hours=HOURS_PER_DAY)
-            value = column.get(before)
-            if value is None or pd.isna(value):
-                value = column.get(after)
-            column[stamp] = value
-        load[ba] = column
-    days = full_year(load, utc_offsets_h, year, record_years)
+    days = full_year(frame[kept].combine_first(load[kept]), utc_offsets_h, year, record_years)
     return WeatherYear(days, left_out, filled)
+
+
+MIN_YEAR_DAYS_PCT = 50.0
+"""A year of record stands in the plan's days (:func:`record_days`) when at least this share of
+its days have every BA's load; its complete days then stand for all its days."""
+
+
+@dataclass(frozen=True, eq=False)
+class RecordDays:
+    """Representative days drawn from several years of record (:func:`record_days`)."""
+
+    days: RepresentativeDays
+    years: pd.DataFrame
+    """``year, days, days_used, used`` (bool), ``missing`` (BAs with more than
+    ``MAX_FILLED_GAP_HOURS`` missing hours: the days they miss are not used), ``filled``"""
+
+
+def _concat_days(parts: list[_YearHours]) -> _YearHours:
+    return _YearHours(
+        dates=[day for h in parts for day in h.dates],
+        stamps_utc=pd.DatetimeIndex(np.concatenate([h.stamps_utc for h in parts])),
+        bas=parts[0].bas,
+        load_mw=np.concatenate([h.load_mw for h in parts]),
+        margin_mw=np.concatenate([h.margin_mw for h in parts]),
+        local_month=np.concatenate([h.local_month for h in parts]),
+        measured=np.concatenate([h.measured for h in parts]),
+        filled=tuple(stamp for h in parts for stamp in h.filled),
+    )
+
+
+def _some_days(hours: _YearHours, keep: np.ndarray) -> _YearHours:
+    """The days of ``hours`` where ``keep`` (per day) is true."""
+    by_hour = np.repeat(keep, HOURS_PER_DAY)
+    return _YearHours(
+        dates=[day for day, k in zip(hours.dates, keep, strict=True) if k],
+        stamps_utc=hours.stamps_utc[by_hour],
+        bas=hours.bas,
+        load_mw=hours.load_mw[keep],
+        margin_mw=hours.margin_mw[keep],
+        local_month=hours.local_month[by_hour],
+        measured=hours.measured[by_hour],
+        filled=tuple(sorted(set(hours.filled) & set(hours.stamps_utc[by_hour]))),
+    )
+
+
+def record_days(
+    load_mw: pd.DataFrame,
+    utc_offsets_h: Mapping[str, int],
+    years: list[int],
+    n_typical_days: int,
+    record_years: tuple[int, int],
+    max_peak_days: int | None = None,
+) -> RecordDays:
+    """Peak-keeping representative days drawn from every year of ``years`` at once (a plan that
+    holds in each of them): the days of all the years are one pool, every year's own peak days
+    are kept (each BA's summer and winter peak load and lowest stranded power in that year,
+    within the tolerance that fits ``max_peak_days``), the other days of each year are clustered
+    into ``n_typical_days`` days of that year (a cluster never mixes years, whose loads grew),
+    and each step carries the hours it stands for in each year (``days.year_weights``); its
+    ``weight_h`` is their mean, one average year.
+
+    A BA's gaps of up to ``MAX_FILLED_GAP_HOURS`` in a year are filled from the day before; the
+    days a BA still misses are not used, and the year's other days stand for them. A year with
+    fewer than ``MIN_YEAR_DAYS_PCT`` % of its days complete is left out (``years``)."""
+    if n_typical_days < 1:
+        raise InputError(f"n_typical_days must be at least 1, got {n_typical_days}")
+    load = load_mw.set_axis(_utc(load_mw.index), axis=0)
+    thresholds = _thresholds(load, utc_offsets_h, record_years)
+    parts, year_days, rows = [], {}, []
+    for year in years:
+        stamps = _year_stamps(year)
+        frame, missing, filled = _fill_gaps(load, stamps)
+        n_days = len(stamps) // HOURS_PER_DAY
+        gaps = frame.isna().to_numpy()
+        complete = ~gaps.reshape(n_days, HOURS_PER_DAY, -1).any(axis=(1, 2))
+        used = complete.sum() >= MIN_YEAR_DAYS_PCT / 100 * n_days
+        rows.append({
+            "year": year,
+            "days": n_days,
+            "days_used": int(complete.sum()) if used else 0,
+            "used": bool(used),
+            "missing": " ".join(f"{ba} ({n} h)" for ba, n in missing.items()),
+            "filled": " ".join(f"{ba} ({n} h)" for ba, n in filled.items()),
+        })  # fmt: skip
+        if not used:
+            continue
+        measured = ~load.reindex(stamps).isna().any(axis=1).to_numpy()
+        hours = _hours(frame.fillna(0.0), thresholds, utc_offsets_h, measured, ())
+        parts.append(_some_days(hours, complete))
+        year_days[year] = n_days
+    table = pd.DataFrame(rows)
+    if not parts:
+        raise InputError(
+            f"no year of {years} has {MIN_YEAR_DAYS_PCT:g} % of its days with every BA's load"
+        )
+    if max_peak_days is not None and max_peak_days < 2 * len(parts):
+        raise InputError(
+            f"max_peak_days ({max_peak_days}) must be at least 2 per year drawn from "
+            f"({2 * len(parts)} for {len(parts)} years): a day stands for peaks of its own year"
+        )
+    days = _assemble(_concat_days(parts), n_typical_days, max_peak_days, year_days)
+    return RecordDays(days, table)
 
 
 def load_inference_profile(path: Path | None = None) -> pd.Series:
