@@ -28,6 +28,7 @@ from optimizer.scenario.checks import (
     check_refs,
     check_timesteps,
     check_training,
+    check_zonal,
     computed_latency,
     known,
 )
@@ -50,6 +51,9 @@ _FRAMES = (
     "prices",
     "latency",
     "inference_profiles",
+    "zones",
+    "region_zones",
+    "interfaces",
 )
 
 
@@ -70,6 +74,9 @@ class Scenario:
             metro follows (in order of first appearance in metros) and every step: from
             ``inference_profiles.csv`` for the zones it lists, else the step's
             ``inference_profile`` in timesteps.
+        zones, region_zones, interfaces: under ``grid.deliverability: zonal`` the grid zones,
+            each region's stranded power apportioned to its zones, and the transfer limits
+            between zones (columns as in :data:`TABLES`); None under ``ba``.
         source: the scenario folder, or ``"<memory>"``.
         warnings: remarks that do not stop a run (e.g. step weights not summing to a year).
     """
@@ -83,6 +90,9 @@ class Scenario:
     prices: pd.DataFrame
     latency: pd.DataFrame
     inference_profiles: pd.DataFrame
+    zones: pd.DataFrame | None = None
+    region_zones: pd.DataFrame | None = None
+    interfaces: pd.DataFrame | None = None
     source: str = "<memory>"
     warnings: list[str] = field(default_factory=list)
 
@@ -94,7 +104,9 @@ class Scenario:
         """
         config = self.config.model_dump(mode="json", exclude={"tables"})
         tables = {
-            name: getattr(self, name).to_csv(index=False, lineterminator="\n") for name in _FRAMES
+            name: getattr(self, name).to_csv(index=False, lineterminator="\n")
+            for name in _FRAMES
+            if getattr(self, name) is not None
         }
         text = json.dumps({"config": config, "tables": tables}, sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -133,9 +145,18 @@ def _validate(
     warnings: list[str] = []
     config, usable = validate_settings(raw_config, sources, problems)
     labels = {key: getattr(usable.tables, key) or f"{key}.csv" for key in TABLES}
+    zonal = usable.grid.deliverability == "zonal"
     clean: dict[str, pd.DataFrame | None] = {}
     for key, spec in TABLES.items():
+        if spec.zonal and not zonal:
+            clean[key] = None
+            continue
         raw = get_frame(key, labels[key], usable)
+        if raw is None and spec.zonal:
+            problems.append(
+                f"{labels[key]}: needed: grid.deliverability is zonal, which reads zones, "
+                "region_zones and interfaces (or set grid.deliverability: ba)"
+            )
         clean[key] = None if raw is None else clean_table(raw, spec, labels[key], usable, problems)
 
     for key in ("sites", "regions", "timesteps"):
@@ -182,6 +203,8 @@ def _validate(
         latency = admissible(pairs, sites, metros, labels, problems, require_reach)
     if config is not None and sites is not None:
         check_training(config, sites, labels, sources, problems)
+    if zonal and sites is not None and region_ids is not None:
+        check_zonal(clean, set(region_ids), labels, problems)
 
     if problems or config is None:
         return None
@@ -267,6 +290,9 @@ def _assemble(
             tables.get("inference_profiles"),
             tables["timesteps"].set_index("timestep")["inference_profile"],
         ),
+        zones=tables.get("zones"),
+        region_zones=tables.get("region_zones"),
+        interfaces=tables.get("interfaces"),
         source=source,
     )
 
@@ -339,6 +365,9 @@ def scenario_from_frames(
     inference_profiles: pd.DataFrame | None = None,
     source: str = "<memory>",
     require_reach: bool = True,
+    zones: pd.DataFrame | None = None,
+    region_zones: pd.DataFrame | None = None,
+    interfaces: pd.DataFrame | None = None,
 ) -> Scenario:
     """A scenario from settings and frames built in Python, with the same checks as a folder.
 
@@ -355,6 +384,9 @@ def scenario_from_frames(
         "prices": prices,
         "latency": latency,
         "inference_profiles": inference_profiles,
+        "zones": zones,
+        "region_zones": region_zones,
+        "interfaces": interfaces,
     }
     problems: list[str] = []
 
