@@ -297,3 +297,51 @@ def test_zonal_dispatch_lp_equals_the_pyomo_operational_model(seed):
     # the plan's own year: its own cost
     own = DispatchLP(model_data(scenario, operational_check=True), FixedPlan.of(built), EXACT)
     assert own.solve().objective_usd == pytest.approx(results.summary["objective_usd"], rel=1e-7)
+
+
+def test_weather_years_of_a_zonal_plan_fall_back_to_the_copper_plate():
+    # the three-zone plan: 20 MW of firm capacity at zb (r1) and 50 MW at zc (r2); operated per
+    # BA, r2's campus gets r2's 50 MW of firm capacity only (r1's stranded power and firm
+    # capacity stay in r1): 50 MW paused beyond its budget all year (cheaper than short)
+    from types import SimpleNamespace
+
+    from optimizer.checks.years import operate_years
+
+    scenario = three_zones()
+    _, built = _run(scenario, EXACT, lambda _m: None)
+    year = SimpleNamespace(
+        timesteps=scenario.timesteps[["timestep", "period", "duration_h", "weight_h"]],
+        stranded=scenario.stranded,
+        inference_profiles=scenario.inference_profiles,
+    )
+    table, bas, info = operate_years(built, scenario, {2024: year}, EXACT)
+    assert info["deliverability"] == "ba" and "copper plate" in info["note"]
+    assert table.loc[0, "curtailment_beyond_budget_mwh"] == pytest.approx(50.0 * 8760)
+    assert bas.set_index("region").loc["r2", "curtailed_mwh"] == pytest.approx(50.0 * 8760)
+
+
+def test_zonal_run_folder_has_zones_interfaces_their_layer_map_and_plot(tmp_path):
+    import json
+
+    from optimizer.export import write_exports
+    from optimizer.pipeline import write_run
+    from optimizer.results import Results
+    from optimizer.results.folder import read_table
+
+    run = write_run(run_scenario(three_zones()), tmp_path / "run")
+    zones, links = read_table(run, "zones"), read_table(run, "interfaces")
+    assert list(zones["zone"]) == ["za", "zb", "zc"]
+    assert set(links["interface"]) == {"za||zb", "zb||zc"}
+    layer = json.loads((run / "interfaces.geojson").read_text())
+    assert [f["geometry"]["type"] for f in layer["features"]] == ["LineString"] * 2
+    assert all(f["properties"]["binding"] for f in layer["features"])
+    assert (run / "interfaces.png").stat().st_size > 0
+    page = (run / "map.html").read_text()
+    assert '"interfaces":{"type":"FeatureCollection"' in page
+    assert Results.load(run).summary["zonal"]["binding_interfaces"] == 2
+    # exports again from the folder alone
+    again = write_exports(run)
+    assert {p.name for p in again} >= {"interfaces.geojson", "interfaces.png", "map.html"}
+    # a copper-plate run writes neither
+    plate = write_run(run_scenario(three_zones(grid={"deliverability": "ba"})), tmp_path / "ba")
+    assert not (plate / "interfaces.csv").exists() and not (plate / "interfaces.png").exists()

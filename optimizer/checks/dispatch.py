@@ -83,6 +83,7 @@ from its last basis.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -178,6 +179,16 @@ class FixedPlan:
             },
         )
 
+    def on_regions(self, data: ModelData) -> FixedPlan:
+        """The plan with its firm capacity summed per region (each node's to the node's
+        region, ``data`` being the model it was solved on): the plan under the copper plate
+        per region."""
+        firm: dict[str, float] = {}
+        for n, mw in self.firm_capacity_mw.items():
+            r = data.node_region[n]
+            firm[r] = firm.get(r, 0.0) + mw
+        return dataclasses.replace(self, firm_capacity_mw=firm)
+
 
 @dataclass
 class DispatchSolution:
@@ -239,13 +250,15 @@ class _Layout:
     short_nodes: list[str]  # N_h with a used site: a shortfall column each
     interfaces: list[str]  # I
     steps: int
+    grid_steps: np.ndarray  # positions of the steps with stranded-limit rows (G)
     col: dict[str, int]
     row: dict[str, int]
     n_col: int
     n_row: int
 
 
-def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
+def _sets(d: ModelData, plan: FixedPlan) -> tuple[list[str], ...]:
+    """U_h, U_c, U_b, U_e, N_h, N_e, the nodes with a shortfall column, and I."""
     used = set(plan.sites)
     if not used <= set(d.sites):
         raise ValueError(f"the plan uses sites the year lacks: {sorted(used - set(d.sites))}")
@@ -264,7 +277,59 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     edge_nodes = [n for n in d.nodes if n in with_edge]
     short_nodes = [n for n in nodes if n in with_site]
     interfaces = list(d.interfaces)
+    return hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces
+
+
+GRID_STEP_TOLERANCE_MW = 1e-6
+"""A node's largest possible draw must stay this far below its open grid for a step to go
+without grid rows."""
+
+
+def grid_steps(d: ModelData, plan: FixedPlan) -> np.ndarray:
+    """Positions of the steps that need the stranded-limit rows (G). Without interfaces, all.
+    With them (zonal deliverability) a step where every node with a used site can draw the
+    most its sites could take from its own open grid (``available``, firm capacity included)
+    needs neither rows nor flows: no row can bind and zero flows are optimal, so leaving them
+    out is exact. A site's largest draw is ``min(its connection, pue * (inference + campus) +
+    storage power)``."""
     steps = len(d.timesteps)
+    if not d.interfaces:
+        return np.arange(steps)
+    hourly, _, _, edge_only, nodes, _, _, _ = _sets(d, plan)
+    at = [n for n in nodes if d.sites_in_node[n]]
+    if not at:
+        return np.arange(0)
+    capacity = np.array([_capacity(d, plan, s) for s in hourly])
+    need = (
+        np.array([d.pue[s] for s in hourly])[:, None]
+        * (
+            _inference_mw(d, plan, hourly)
+            + np.array([plan.campus_mw.get(s, 0.0) for s in hourly])[:, None]
+        )
+        + np.array([plan.storage_power_mw.get(s, 0.0) for s in hourly])[:, None]
+    )
+    most = np.minimum(need, capacity[:, None])
+    edge = np.array([d.pue[s] for s in edge_only])[:, None] * _inference_mw(d, plan, edge_only)
+    index = {n: i for i, n in enumerate(d.nodes)}
+    firm = np.array([plan.firm_capacity_mw.get(n, 0.0) for n in at])
+    open_grid = d.supply_matrix[[index[n] for n in at]] @ d.series.stranded_mw + firm[:, None]
+    draw = _by_node(d, at, hourly, most) + _by_node(d, at, edge_only, edge)
+    short = (draw > open_grid - GRID_STEP_TOLERANCE_MW).any(axis=0)
+    return np.flatnonzero(short)
+
+
+def _capacity(d: ModelData, plan: FixedPlan, s: str) -> float:
+    """A used hourly site's connection, MW (interconnect plus upgrade)."""
+    n = plan.campus_count.get(s, 0.0) if d.count[s] > 1 else 1.0
+    return d.interconnect_mw[s] * n + plan.interconnect_upgrade_mw.get(s, 0.0)
+
+
+def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
+    sets = _sets(d, plan)
+    hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces = sets
+    steps = len(d.timesteps)
+    grid = grid_steps(d, plan)
+    k = len(grid)
     cols = [
         ("grid_import_mw", len(hourly) * steps),
         ("curtailed_mw", len(campus) * steps),
@@ -272,14 +337,14 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
         ("discharge_mw", len(storage) * steps),
         ("soc_mwh", len(storage) * steps),
         ("curtail_excess_mwh", len(campus)),
-        ("flow_mw", len(interfaces) * steps),
-        ("shortfall_mw", len(short_nodes) * steps),
+        ("flow_mw", len(interfaces) * k),
+        ("shortfall_mw", len(short_nodes) * k),
     ]
     rows = [
         ("power_balance", len(hourly) * steps),
         ("power_curtail_budget", len(campus)),
         ("storage_soc", len(storage) * steps),
-        ("stranded_limit", len(nodes) * steps),
+        ("stranded_limit", len(nodes) * k),
     ]
 
     def starts(blocks: list[tuple[str, int]]) -> tuple[dict[str, int], int]:
@@ -290,7 +355,7 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     row, n_row = starts(rows)
     return _Layout(
         hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces, steps,
-        col, row, n_col, n_row,
+        grid, col, row, n_col, n_row,
     )  # fmt: skip
 
 
@@ -365,12 +430,9 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
 
     n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.nodes)
     n_i, n_s = len(lay.interfaces), len(lay.short_nodes)
+    g, k = lay.grid_steps, len(lay.grid_steps)
     # column bounds: the model's caps and the interfaces' allowed flows
-    capacity = [
-        d.interconnect_mw[s] * (plan.campus_count.get(s, 0.0) if d.count[s] > 1 else 1.0)
-        + plan.interconnect_upgrade_mw.get(s, 0.0)
-        for s in lay.hourly
-    ]
+    capacity = [_capacity(d, plan, s) for s in lay.hourly]
     col_upper[cols("grid_import_mw", n_h * steps)] = per_site(capacity)
     campus_mw = get(plan.campus_mw, lay.campus)
     col_upper[cols("curtailed_mw", n_c * steps)] = np.repeat(campus_mw, steps)
@@ -379,11 +441,11 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     col_upper[cols("discharge_mw", n_b * steps)] = power
     energy = get(plan.storage_energy_mwh, lay.storage)
     col_upper[cols("soc_mwh", n_b * steps)] = np.repeat(energy, steps)
-    col_lower[cols("flow_mw", n_i * steps)] = -per_site(
-        [d.interface_reverse_mw[i] for i in lay.interfaces]
+    col_lower[cols("flow_mw", n_i * k)] = -np.repeat(
+        [d.interface_reverse_mw[i] for i in lay.interfaces], k
     )
-    col_upper[cols("flow_mw", n_i * steps)] = per_site(
-        [d.interface_forward_mw[i] for i in lay.interfaces]
+    col_upper[cols("flow_mw", n_i * k)] = np.repeat(
+        [d.interface_forward_mw[i] for i in lay.interfaces], k
     )
 
     # power balance = pue * (inference + campus); budget; state of charge = 0
@@ -408,7 +470,7 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
         edge = _by_node(d, nodes, lay.edge_only, edge_import)
         return supply @ series.stranded_mw + firm[:, None] - edge
 
-    row_upper[rows("stranded_limit", n_r * steps)] = available(lay.nodes).ravel()
+    row_upper[rows("stranded_limit", n_r * k)] = available(lay.nodes)[:, g].ravel()
     edge_shortfall = np.maximum(0.0, -available(lay.edge_nodes))  # [N_e, step]
 
     # costs of the dispatch terms, per column, and their constant parts
@@ -424,7 +486,7 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     cost["energy"][cols("grid_import_mw", n_h * steps)] = (w * price_h).ravel()
     cost["curtailment"][cols("curtailed_mw", n_c * steps)] = np.tile(cc * w, n_c)
     cost["curtailment"][cols("curtail_excess_mwh", n_c)] = max(penalty - cc, 0.0)
-    cost["unserved"][cols("shortfall_mw", n_s * steps)] = np.tile(penalty * w, n_s)
+    cost["unserved"][cols("shortfall_mw", n_s * k)] = np.tile(penalty * w[g], n_s)
     price_e = site_price(lay.edge_only)
     zone = {z: i for i, z in enumerate(d.zones)}
     energy_h = series.inference_profile @ w  # [zone]: the year's full-load hours
@@ -462,12 +524,13 @@ def _matrix(d: ModelData, lay: _Layout) -> sparse.csc_array:
     dis = _block(lay.col["discharge_mw"], n_b, steps)
     soc = _block(lay.col["soc_mwh"], n_b, steps)
     excess = lay.col["curtail_excess_mwh"] + np.arange(n_c)
-    flow = _block(lay.col["flow_mw"], n_i, steps)
-    shortfall = _block(lay.col["shortfall_mw"], len(lay.short_nodes), steps)
+    g, k = lay.grid_steps, len(lay.grid_steps)
+    flow = _block(lay.col["flow_mw"], n_i, k)
+    shortfall = _block(lay.col["shortfall_mw"], len(lay.short_nodes), k)
     balance = _block(lay.row["power_balance"], n_h, steps)
     budget = lay.row["power_curtail_budget"] + np.arange(n_c)
     soc_row = _block(lay.row["storage_soc"], n_b, steps)
-    limit = _block(lay.row["stranded_limit"], n_r, steps)
+    limit = _block(lay.row["stranded_limit"], n_r, k)
     position = {s: i for i, s in enumerate(lay.hourly)}
     at_c = [position[s] for s in lay.campus]
     at_b = [position[s] for s in lay.storage]
@@ -493,7 +556,7 @@ def _matrix(d: ModelData, lay: _Layout) -> sparse.csc_array:
         (soc_row, soc[:, prev], -ones(soc.shape)),
         (soc_row, ch, np.broadcast_to(-dur * eta_c, ch.shape)),
         (soc_row, dis, np.broadcast_to(dur / eta_d, dis.shape)),
-        (limit[node_of_h], gi, ones(gi.shape)),
+        (limit[node_of_h], gi[:, g], ones((n_h, k))),
         (limit[flow_from], flow, ones(flow.shape)),
         (limit[flow_to], flow, -ones(flow.shape)),
         (limit[node_of_short], shortfall, -ones(shortfall.shape)),
@@ -548,14 +611,23 @@ class DispatchLP:
             "nonzeros": self.nonzeros,
         }
 
+    def fits(self, data: ModelData) -> bool:
+        """Whether :meth:`update` can move this LP to ``data``'s year: the same structure
+        (sites, nodes, interfaces, steps by position, weights, durations, efficiencies) and,
+        under zonal deliverability, the same steps with grid rows (:func:`grid_steps`)."""
+        return _structure(data) == self._structure and np.array_equal(
+            grid_steps(data, self.plan), self.layout.grid_steps
+        )
+
     def update(self, data: ModelData) -> None:
         """Operate the same plan over ``data``'s year: same sites, regions, zones and steps (with
         the same weights and durations), other stranded power, prices and inference profiles.
         Changes only bounds, right-hand sides, costs and the offset of the HiGHS model."""
-        if _structure(data) != self._structure:
+        if not self.fits(data):
             raise ValueError(
                 "update needs a year with the same sites, regions, zones, steps, weights, "
-                "durations and efficiencies; build a new DispatchLP instead"
+                "durations, efficiencies and steps with grid rows; build a new DispatchLP "
+                "instead"
             )
         v = _vectors(data, self.plan, self.layout)
         n_col, n_row = self.layout.n_col, self.layout.n_row
@@ -592,7 +664,9 @@ class DispatchLP:
             for k in ObjectiveParts.terms
         }
         curtailed = block("curtailed_mw", len(lay.campus))
-        shortfall = block("shortfall_mw", len(lay.short_nodes))
+        k = len(lay.grid_steps)
+        first = lay.col["shortfall_mw"]
+        shortfall = x[first : first + len(lay.short_nodes) * k].reshape(-1, k)
         excess = lay.col["curtail_excess_mwh"]
         return DispatchSolution(
             status=status,
@@ -601,7 +675,7 @@ class DispatchLP:
             cost_usd=cost,
             curtailed_mwh=float((curtailed @ w).sum()),
             curtail_excess_mwh=float(x[excess : excess + len(lay.campus)].sum()),
-            shortfall_mwh=float((shortfall @ w).sum()) + v.edge_shortfall_mwh,
+            shortfall_mwh=float((shortfall @ w[lay.grid_steps]).sum()) + v.edge_shortfall_mwh,
             unassigned_mwh=v.unassigned_mwh,
             campus_mw=float(sum(self.plan.campus_mw.get(s, 0.0) for s in lay.campus)),
             hours=d.hours_per_year,
@@ -625,12 +699,11 @@ def regions_table(lp: DispatchLP, solution: DispatchSolution) -> pd.DataFrame:
     x, steps = solution.x, lay.steps
     campus_mw = np.array([lp.plan.campus_mw.get(s, 0.0) for s in lay.campus])
     curtailed = x[_block(lay.col["curtailed_mw"], len(lay.campus), steps)] @ w
-    short = np.concatenate(
-        [
-            x[_block(lay.col["shortfall_mw"], len(lay.short_nodes), steps)],
-            lp._vectors.edge_shortfall_mw,
-        ]
-    ).reshape(-1, steps)
+    on_grid = np.zeros((len(lay.short_nodes), steps))
+    on_grid[:, lay.grid_steps] = x[
+        _block(lay.col["shortfall_mw"], len(lay.short_nodes), len(lay.grid_steps))
+    ]
+    short = np.concatenate([on_grid, lp._vectors.edge_shortfall_mw]).reshape(-1, steps)
     short_region = [d.node_region[n] for n in (*lay.short_nodes, *lay.edge_nodes)]
     site_region = np.array([d.site_region[s] for s in lay.campus], dtype=object)
     regions = [

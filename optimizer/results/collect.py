@@ -351,7 +351,9 @@ def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataF
 
 
 AT_LIMIT_TOLERANCE_MW = 1e-6
-"""A flow within this of an allowed limit counts as at the limit."""
+"""A flow within this of an allowed limit counts as at the limit (runs without duals)."""
+BINDING_TOLERANCE_USD_PER_MW = 1e-3
+"""An interface binds in a step where its ends' values differ by more than this, USD/MW."""
 
 
 def _node_steps(built: BuiltModel, dispatch: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -390,7 +392,11 @@ def zonal_tables(
     """``zones`` and ``interfaces`` of a zonal run (module docstring). The value of one more MW
     at a zone in a step is minus the dual of its ``stranded_limit`` row; one more MW allowed on
     an interface is worth the difference of its ends' values in each step, summed over the
-    year (``forward``: from ``from_zone`` to ``to_zone``)."""
+    year (``forward``: from ``from_zone`` to ``to_zone``). ``hours_at_limit_h`` counts the
+    hours of the steps where the limit binds (the ends' values differ; without duals: where
+    the flow is at a limit). Flows are free of cost, so where no limit binds the LP may park
+    a flow anywhere within its limits: ``forward_peak_mw``, ``reverse_peak_mw`` and
+    ``flow_mean_mw`` are those of one optimal dispatch, not of every one."""
     d, p = built.data, built.parts
     w = d.series.weight_h
     a = _node_steps(built, dispatch)
@@ -457,6 +463,9 @@ def zonal_tables(
         gain = np.nan_to_num(ends_to - ends_from).reshape(flow.shape)
         forward_value = np.maximum(gain, 0.0).sum(axis=1)
         reverse_value = np.maximum(-gain, 0.0).sum(axis=1)
+        # where the ends' values differ, the limit binds (the flow is at it); a flow at a limit
+        # whose ends are worth the same is one of many equally good flows
+        at_limit = np.abs(gain) > BINDING_TOLERANCE_USD_PER_MW
     else:
         forward_value = reverse_value = np.full(len(d.interfaces), np.nan)
     hours = d.hours_per_year
@@ -543,7 +552,11 @@ def zonal_summary(zones: pd.DataFrame, interfaces: pd.DataFrame) -> dict:
     """What ``summary.json`` says of a zonal run (``zonal``): zones and interfaces, the
     interfaces at their limit in some step, and the most valuable of them with their value of
     one more MW (USD per MW-year) and hours at the limit."""
-    binding = interfaces[interfaces["hours_at_limit_h"] > 0]
+    binding = (
+        interfaces[interfaces["dual_usd_per_mw_year"].fillna(0) > 0]
+        if len(interfaces) and interfaces["dual_usd_per_mw_year"].notna().any()
+        else interfaces[interfaces["hours_at_limit_h"] > 0]
+    )
     top = binding.sort_values("dual_usd_per_mw_year", ascending=False).head(BINDING_SHOWN)
     return {
         "zones": len(zones),
