@@ -70,3 +70,22 @@ def test_the_plan_is_operated_in_every_year_of_the_record(default_run):
     bas = pd.read_csv(default_run / "weather_year_bas.csv")
     assert set(bas["year"]) == set(range(2016, 2025)) and (bas["shortfall_mwh"] >= 0).all()
     assert (default_run / "weather_years.png").is_file()
+
+
+def test_the_default_run_is_zonal_and_writes_zones_and_interfaces(default_run):
+    """Issue 12: the default run moves stranded power between ReEDS zones; every zone with a
+    site has a row, every interface its allowed MW both ways and its value."""
+    summary = json.loads((default_run / "summary.json").read_text())
+    assert summary["deliverability"] == "zonal" and summary["zonal"]["zones"] > 100
+    zones = pd.read_csv(default_run / "zones.csv")
+    sites = pd.read_csv(default_run / "sites.csv", keep_default_na=False)
+    assert set(sites["reeds_zone"]) <= set(zones["zone"])
+    links = pd.read_csv(default_run / "interfaces.csv")
+    assert len(links) > 250
+    assert (links["forward_allowed_mw"] == 0.25 * links["forward_limit_mw"]).all()
+    assert (links["forward_peak_mw"] <= links["forward_allowed_mw"] + 1e-6).all()
+    assert (links["reverse_peak_mw"] <= links["reverse_allowed_mw"] + 1e-6).all()
+    assert links["dual_usd_per_mw_year"].notna().all()
+    assert summary["weather_years"]["deliverability"] == "ba"  # the documented fallback
+    for name in ("interfaces.geojson", "interfaces.png", "region_zones.csv"):
+        assert (default_run / name).is_file(), name

@@ -36,8 +36,8 @@ Columns (all >= 0; hourly blocks site-major, column ``first + i * |T| + t``)
     ``charge_mw[s, t]``, ``discharge_mw[s, t]``, s in U_b: <= storage_power_mw[s]
     ``soc_mwh[s, t]``, s in U_b:         <= storage_energy_mwh[s]
     ``curtail_excess_mwh[s]``, s in U_c: slack of the curtailment budget
-    ``flow_mw[i, t]``, i in I:           in [-interface_reverse_mw[i], interface_forward_mw[i]]
-    ``shortfall_mw[n, t]``, n in N_h with a used site: slack of the stranded limit
+    ``flow_mw[i, t]``, i in I, t in G:   in [-interface_reverse_mw[i], interface_forward_mw[i]]
+    ``shortfall_mw[n, t]``, n in N_h with a used site, t in G: slack of the stranded limit
 The model's caps (``power_curtail_cap``, ``power_interconnect_limit``, ``storage_*_cap``) are
 these column bounds. What the plan fixes at zero is left out: curtailment and its budget at a
 site without a campus, storage where the plan has no storage power (its state of charge could
@@ -55,7 +55,10 @@ Rows
     ``storage_soc[s, t]``, s in U_b (equality):
         soc_mwh[s, t] - soc_mwh[s, prev(t)] - dur[t] * eta_c * charge_mw[s, t]
             + dur[t] / eta_d * discharge_mw[s, t] = 0
-    ``stranded_limit[n, t]``, n in N_h:
+    ``stranded_limit[n, t]``, n in N_h, t in G (all steps without interfaces; with them, the
+    steps where some node with a used site could draw more than its open grid: elsewhere no
+    row can bind and zero flows are optimal, so rows, flows and shortfalls are left out,
+    exactly; :func:`grid_steps`):
         sum_{s in U_h, at n} grid_import_mw[s, t] + sum_{i from n} flow_mw[i, t]
             - sum_{i to n} flow_mw[i, t] - shortfall_mw[n, t] <= available[n, t]
 

@@ -550,8 +550,9 @@ BINDING_SHOWN = 10
 
 def zonal_summary(zones: pd.DataFrame, interfaces: pd.DataFrame) -> dict:
     """What ``summary.json`` says of a zonal run (``zonal``): zones and interfaces, the
-    interfaces at their limit in some step, and the most valuable of them with their value of
-    one more MW (USD per MW-year) and hours at the limit."""
+    interfaces that bind (one more MW on them is worth something; without duals: at their
+    limit in some step), and the most valuable of them with their value of one more MW (USD
+    per MW-year) and hours at the limit."""
     binding = (
         interfaces[interfaces["dual_usd_per_mw_year"].fillna(0) > 0]
         if len(interfaces) and interfaces["dual_usd_per_mw_year"].notna().any()
@@ -562,7 +563,6 @@ def zonal_summary(zones: pd.DataFrame, interfaces: pd.DataFrame) -> dict:
         "zones": len(zones),
         "interfaces": len(interfaces),
         "binding_interfaces": len(binding),
-        "flow_mwh": float(zones["import_mwh"].sum()),
         "most_valuable": {
             r.interface: {
                 "from_zone": r.from_zone,
