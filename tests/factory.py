@@ -93,9 +93,14 @@ def make_scenario(
     regions: list[dict] | None = None,
     inference_profiles: list[dict] | None = None,
     year_weights: list[dict] | None = None,
+    zones: list[dict] | None = None,
+    region_zones: list[dict] | None = None,
+    interfaces: list[dict] | None = None,
     **config,
 ) -> Scenario:
-    """Build a scenario from rows; ``stranded``/``prices`` map (region, timestep) to a value."""
+    """Build a scenario from rows; ``stranded``/``prices`` map (region, timestep) to a value;
+    ``zones``, ``region_zones`` and ``interfaces`` rows go with ``grid={"deliverability":
+    "zonal"}``."""
     steps = steps or [{"timestep": "t1", "period": "p1", "duration_h": 1.0, "weight_h": 8760.0}]
     region_names = sorted({s["region"] for s in sites})
     regions = regions or [{"region": r} for r in region_names]
@@ -131,6 +136,13 @@ def make_scenario(
         latency=None if latency is None else pd.DataFrame(latency),
         inference_profiles=None if inference_profiles is None else pd.DataFrame(inference_profiles),
         year_weights=None if year_weights is None else pd.DataFrame(year_weights),
+        zones=None if zones is None else pd.DataFrame(zones),
+        region_zones=None if region_zones is None else pd.DataFrame(region_zones),
+        interfaces=None
+        if interfaces is None
+        else pd.DataFrame(
+            interfaces, columns=["interface", "from_zone", "to_zone", "forward_mw", "reverse_mw"]
+        ),
     )
 
 

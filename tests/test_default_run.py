@@ -8,6 +8,7 @@ import json
 
 import pandas as pd
 import pytest
+from factory import SHRUNK_US
 
 from optimizer.builders.us.settings import DEFAULT_SCENARIO
 from optimizer.cli import main
@@ -70,3 +71,33 @@ def test_the_plan_is_operated_in_every_year_of_the_record(default_run):
     bas = pd.read_csv(default_run / "weather_year_bas.csv")
     assert set(bas["year"]) == set(range(2016, 2025)) and (bas["shortfall_mwh"] >= 0).all()
     assert (default_run / "weather_years.png").is_file()
+
+
+@pytest.fixture(scope="module")
+def zonal_run(data_dir, tmp_path_factory):
+    """The shrunk default scenario (ERCOT and SPP) with zonal deliverability."""
+    out = tmp_path_factory.mktemp("zonal") / "run"
+    sets = [arg for o in [*SHRUNK_US, "grid.deliverability=zonal"] for arg in ("--set", o)]
+    code = main(["--data-dir", str(data_dir), "run", str(DEFAULT_SCENARIO), "--out", str(out),
+                 "--quiet", *sets])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_a_zonal_run_writes_zones_and_interfaces(zonal_run):
+    """Issue 12: a zonal run moves stranded power between ReEDS zones; every zone with a site
+    has a row, every interface its allowed MW both ways and its value."""
+    summary = json.loads((zonal_run / "summary.json").read_text())
+    assert summary["deliverability"] == "zonal" and summary["zonal"]["zones"] > 5
+    zones = pd.read_csv(zonal_run / "zones.csv")
+    sites = pd.read_csv(zonal_run / "sites.csv", keep_default_na=False)
+    assert set(sites["reeds_zone"]) <= set(zones["zone"])
+    links = pd.read_csv(zonal_run / "interfaces.csv")
+    assert len(links) > 5
+    assert (links["forward_allowed_mw"] == 0.25 * links["forward_limit_mw"]).all()
+    assert (links["forward_peak_mw"] <= links["forward_allowed_mw"] + 1e-6).all()
+    assert (links["reverse_peak_mw"] <= links["reverse_allowed_mw"] + 1e-6).all()
+    assert links["dual_usd_per_mw_year"].notna().all()
+    assert summary["weather_years"]["deliverability"] == "ba"  # the documented fallback
+    for name in ("interfaces.geojson", "interfaces.png", "region_zones.csv"):
+        assert (zonal_run / name).is_file(), name

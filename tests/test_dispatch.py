@@ -190,7 +190,7 @@ def test_random_draws_reach_shortfall_and_excess():
         seen["shortfall"] += solution.shortfall_mwh > 1
         seen["excess"] += solution.curtail_excess_mwh > 1
         seen["storage"] += len(lp.layout.storage) > 0
-        seen["edge_region_short"] += lp.layout.edge_regions == ["rc"] and (
+        seen["edge_region_short"] += lp.layout.edge_nodes == ["rc"] and (
             lp._vectors.edge_shortfall_mwh > 1
         )
     assert all(count > 0 for count in seen.values()), seen

@@ -12,20 +12,23 @@ or storage allowed, pooled or not: a pool's sites share one hourly operation in 
 model, which is exact because that operation splits in proportion to campus MW, see
 ``optimizer.model.power``; here each site operates on its own), the campus sites U_c with
 ``campus_mw[s] > 0`` and the storage sites U_b with ``storage_power_mw[s] > 0`` (both within
-U_h), and the edge-only sites U_e (edge sites that allow neither: no variables); the regions
-with an hourly site R_h, and those whose used sites are all edge-only R_e; the time steps T
+U_h), and the edge-only sites U_e (edge sites that allow neither: no variables); the grid
+nodes (``optimizer.model.stranded``: the regions under ``grid.deliverability: ba``, the zones
+under ``zonal``) with a row N_h: those with an hourly site or an interface, and N_e: those
+whose used sites are all edge-only and that have no interface; the interfaces I between nodes
+(none under ba), each from node ``from(i)`` to ``to(i)``; the time steps T
 (weights ``w[t]``, durations ``dur[t]``, ``hours = sum_t w[t]``) with ``prev(t)``, the step
 before t in its period (cyclic); inference zones z with profiles ``profile[z, t]``; metros m in
 zone z(m).
 
 Plan (:class:`FixedPlan`): ``campus_mw[s]``, ``campus_count[s]``, ``edge_served_mw[s, z]``,
 ``storage_power_mw[s]``, ``storage_energy_mwh[s]``, ``interconnect_upgrade_mw[s]``,
-``firm_capacity_mw[r]``, ``unserved_mw[m]``, and the cost terms it fixes. Derived:
+``firm_capacity_mw[n]``, ``unserved_mw[m]``, and the cost terms it fixes. Derived:
 ``inference_mw[s, t] = sum_z profile[z, t] * edge_served_mw[s, z]``; the constant draw of an
 edge-only site ``edge_import_mw[s, t] = pue[s] * inference_mw[s, t]``; ``n[s] =
-campus_count[s]`` for a group row (count > 1), else 1; the open grid of region r,
-``available[r, t] = stranded_share_pct[r] / 100 * stranded_mw[r, t] + firm_capacity_mw[r]
-- sum_{s in U_e, in r} edge_import_mw[s, t]``.
+campus_count[s]`` for a group row (count > 1), else 1; the open grid of node n,
+``available[n, t] = sum_r supply_matrix[n, r] * stranded_mw[r, t] + firm_capacity_mw[n]
+- sum_{s in U_e, at n} edge_import_mw[s, t]``.
 
 Columns (all >= 0; hourly blocks site-major, column ``first + i * |T| + t``)
     ``grid_import_mw[s, t]``, s in U_h:  <= interconnect_mw[s] * n[s] + interconnect_upgrade_mw[s]
@@ -33,12 +36,13 @@ Columns (all >= 0; hourly blocks site-major, column ``first + i * |T| + t``)
     ``charge_mw[s, t]``, ``discharge_mw[s, t]``, s in U_b: <= storage_power_mw[s]
     ``soc_mwh[s, t]``, s in U_b:         <= storage_energy_mwh[s]
     ``curtail_excess_mwh[s]``, s in U_c: slack of the curtailment budget
-    ``shortfall_mw[r, t]``, r in R_h:    slack of the stranded limit
+    ``flow_mw[i, t]``, i in I, t in G:   in [-interface_reverse_mw[i], interface_forward_mw[i]]
+    ``shortfall_mw[n, t]``, n in N_h with a used site, t in G: slack of the stranded limit
 The model's caps (``power_curtail_cap``, ``power_interconnect_limit``, ``storage_*_cap``) are
 these column bounds. What the plan fixes at zero is left out: curtailment and its budget at a
 site without a campus, storage where the plan has no storage power (its state of charge could
-only stay put), and the shortfall of a region in R_e, which is the constant
-``max(0, -available[r, t])``.
+only stay put), and the shortfall of a node in N_e, which is the constant
+``max(0, -available[n, t])``.
 
 Rows
     ``power_balance[s, t]``, s in U_h (equality; curtailment only for s in U_c, storage only
@@ -51,8 +55,12 @@ Rows
     ``storage_soc[s, t]``, s in U_b (equality):
         soc_mwh[s, t] - soc_mwh[s, prev(t)] - dur[t] * eta_c * charge_mw[s, t]
             + dur[t] / eta_d * discharge_mw[s, t] = 0
-    ``stranded_limit[r, t]``, r in R_h:
-        sum_{s in U_h, in r} grid_import_mw[s, t] - shortfall_mw[r, t] <= available[r, t]
+    ``stranded_limit[n, t]``, n in N_h, t in G (all steps without interfaces; with them, the
+    steps where some node with a used site could draw more than its open grid: elsewhere no
+    row can bind and zero flows are optimal, so rows, flows and shortfalls are left out,
+    exactly; :func:`grid_steps`):
+        sum_{s in U_h, at n} grid_import_mw[s, t] + sum_{i from n} flow_mw[i, t]
+            - sum_{i to n} flow_mw[i, t] - shortfall_mw[n, t] <= available[n, t]
 
 Objective: the dispatch cost terms (``ObjectiveParts.dispatch_terms``), each a linear part and
 a constant
@@ -62,8 +70,8 @@ a constant
                       + energy_price_adder_usd_per_mwh[s]
     ``curtailment`` = curtailment_cost_usd_per_mwh * sum_{s, t} w[t] * curtailed_mw[s, t]
                       + max(unserved_penalty - curtailment_cost, 0) * sum_s curtail_excess_mwh[s]
-    ``unserved``    = unserved_penalty_usd_per_mwh * (sum_{r in R_h, t} w[t] * shortfall_mw[r, t]
-                      + sum_{r in R_e, t} w[t] * max(0, -available[r, t])
+    ``unserved``    = unserved_penalty_usd_per_mwh * (sum_{n, t} w[t] * shortfall_mw[n, t]
+                      + sum_{n in N_e, t} w[t] * max(0, -available[n, t])
                       + sum_m inference_energy_h[z(m)] * unserved_mw[m])
 with ``inference_energy_h[z] = sum_t w[t] * profile[z, t]`` of this year. The other cost terms
 are fixed by the plan (``FixedPlan.fixed_cost_usd``, the solved model's values).
@@ -78,6 +86,7 @@ from its last basis.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -173,6 +182,16 @@ class FixedPlan:
             },
         )
 
+    def on_regions(self, data: ModelData) -> FixedPlan:
+        """The plan with its firm capacity summed per region (each node's to the node's
+        region, ``data`` being the model it was solved on): the plan under the copper plate
+        per region."""
+        firm: dict[str, float] = {}
+        for n, mw in self.firm_capacity_mw.items():
+            r = data.node_region[n]
+            firm[r] = firm.get(r, 0.0) + mw
+        return dataclasses.replace(self, firm_capacity_mw=firm)
+
 
 @dataclass
 class DispatchSolution:
@@ -229,16 +248,20 @@ class _Layout:
     campus: list[str]  # U_c
     storage: list[str]  # U_b
     edge_only: list[str]  # U_e
-    regions: list[str]  # R_h
-    edge_regions: list[str]  # R_e
+    nodes: list[str]  # N_h
+    edge_nodes: list[str]  # N_e
+    short_nodes: list[str]  # N_h with a used site: a shortfall column each
+    interfaces: list[str]  # I
     steps: int
+    grid_steps: np.ndarray  # positions of the steps with stranded-limit rows (G)
     col: dict[str, int]
     row: dict[str, int]
     n_col: int
     n_row: int
 
 
-def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
+def _sets(d: ModelData, plan: FixedPlan) -> tuple[list[str], ...]:
+    """U_h, U_c, U_b, U_e, N_h, N_e, the nodes with a shortfall column, and I."""
     used = set(plan.sites)
     if not used <= set(d.sites):
         raise ValueError(f"the plan uses sites the year lacks: {sorted(used - set(d.sites))}")
@@ -249,11 +272,67 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     campus = [s for s in hourly if s in campus_sites and plan.campus_mw.get(s, 0.0) > 0]
     storage = [s for s in hourly if s in storage_sites and plan.storage_power_mw.get(s, 0.0) > 0]
     edge_only = [s for s in sites if s in edge_sites and s not in hourly_sites]
-    with_hourly = {d.site_region[s] for s in hourly}
-    with_edge = {d.site_region[s] for s in edge_only} - with_hourly
-    regions = [r for r in d.regions if r in with_hourly]
-    edge_regions = [r for r in d.regions if r in with_edge]
+    linked = set(d.interface_from.values()) | set(d.interface_to.values())
+    with_hourly = {d.site_node[s] for s in hourly} | linked
+    with_edge = {d.site_node[s] for s in edge_only} - with_hourly
+    with_site = {d.site_node[s] for s in sites}
+    nodes = [n for n in d.nodes if n in with_hourly]
+    edge_nodes = [n for n in d.nodes if n in with_edge]
+    short_nodes = [n for n in nodes if n in with_site]
+    interfaces = list(d.interfaces)
+    return hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces
+
+
+GRID_STEP_TOLERANCE_MW = 1e-6
+"""A node's largest possible draw must stay this far below its open grid for a step to go
+without grid rows."""
+
+
+def grid_steps(d: ModelData, plan: FixedPlan) -> np.ndarray:
+    """Positions of the steps that need the stranded-limit rows (G). Without interfaces, all.
+    With them (zonal deliverability) a step where every node with a used site can draw the
+    most its sites could take from its own open grid (``available``, firm capacity included)
+    needs neither rows nor flows: no row can bind and zero flows are optimal, so leaving them
+    out is exact. A site's largest draw is ``min(its connection, pue * (inference + campus) +
+    storage power)``."""
     steps = len(d.timesteps)
+    if not d.interfaces:
+        return np.arange(steps)
+    hourly, _, _, edge_only, nodes, _, _, _ = _sets(d, plan)
+    at = [n for n in nodes if d.sites_in_node[n]]
+    if not at:
+        return np.arange(0)
+    capacity = np.array([_capacity(d, plan, s) for s in hourly])
+    need = (
+        np.array([d.pue[s] for s in hourly])[:, None]
+        * (
+            _inference_mw(d, plan, hourly)
+            + np.array([plan.campus_mw.get(s, 0.0) for s in hourly])[:, None]
+        )
+        + np.array([plan.storage_power_mw.get(s, 0.0) for s in hourly])[:, None]
+    )
+    most = np.minimum(need, capacity[:, None])
+    edge = np.array([d.pue[s] for s in edge_only])[:, None] * _inference_mw(d, plan, edge_only)
+    index = {n: i for i, n in enumerate(d.nodes)}
+    firm = np.array([plan.firm_capacity_mw.get(n, 0.0) for n in at])
+    open_grid = d.supply_matrix[[index[n] for n in at]] @ d.series.stranded_mw + firm[:, None]
+    draw = _by_node(d, at, hourly, most) + _by_node(d, at, edge_only, edge)
+    short = (draw > open_grid - GRID_STEP_TOLERANCE_MW).any(axis=0)
+    return np.flatnonzero(short)
+
+
+def _capacity(d: ModelData, plan: FixedPlan, s: str) -> float:
+    """A used hourly site's connection, MW (interconnect plus upgrade)."""
+    n = plan.campus_count.get(s, 0.0) if d.count[s] > 1 else 1.0
+    return d.interconnect_mw[s] * n + plan.interconnect_upgrade_mw.get(s, 0.0)
+
+
+def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
+    sets = _sets(d, plan)
+    hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces = sets
+    steps = len(d.timesteps)
+    grid = grid_steps(d, plan)
+    k = len(grid)
     cols = [
         ("grid_import_mw", len(hourly) * steps),
         ("curtailed_mw", len(campus) * steps),
@@ -261,13 +340,14 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
         ("discharge_mw", len(storage) * steps),
         ("soc_mwh", len(storage) * steps),
         ("curtail_excess_mwh", len(campus)),
-        ("shortfall_mw", len(regions) * steps),
+        ("flow_mw", len(interfaces) * k),
+        ("shortfall_mw", len(short_nodes) * k),
     ]
     rows = [
         ("power_balance", len(hourly) * steps),
         ("power_curtail_budget", len(campus)),
         ("storage_soc", len(storage) * steps),
-        ("stranded_limit", len(regions) * steps),
+        ("stranded_limit", len(nodes) * k),
     ]
 
     def starts(blocks: list[tuple[str, int]]) -> tuple[dict[str, int], int]:
@@ -277,8 +357,9 @@ def _layout(d: ModelData, plan: FixedPlan) -> _Layout:
     col, n_col = starts(cols)
     row, n_row = starts(rows)
     return _Layout(
-        hourly, campus, storage, edge_only, regions, edge_regions, steps, col, row, n_col, n_row
-    )
+        hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces, steps,
+        grid, col, row, n_col, n_row,
+    )  # fmt: skip
 
 
 def _block(first: int, n: int, steps: int) -> np.ndarray:
@@ -297,8 +378,8 @@ class _Vectors:
     cost: dict[str, np.ndarray]  # dispatch term -> cost per column
     constant_usd: dict[str, float]  # dispatch term -> its constant part
     unassigned_mwh: float  # inference the plan serves nowhere
-    edge_shortfall_mwh: float  # shortfall of the regions in R_e
-    edge_shortfall_mw: np.ndarray  # [R_e, step]: shortfall of the regions in R_e
+    edge_shortfall_mwh: float  # shortfall of the nodes in N_e
+    edge_shortfall_mw: np.ndarray  # [N_e, step]: shortfall of the nodes in N_e
 
     @property
     def col_cost(self) -> np.ndarray:
@@ -320,14 +401,12 @@ def _inference_mw(d: ModelData, plan: FixedPlan, sites: list[str]) -> np.ndarray
     return served @ d.series.inference_profile
 
 
-def _by_region(
-    d: ModelData, regions: list[str], sites: list[str], values: np.ndarray
-) -> np.ndarray:
-    """Sum of ``values`` [site, step] over the sites of each region: [region, step]."""
-    out = np.zeros((len(regions), values.shape[1]))
-    at = {r: i for i, r in enumerate(regions)}
-    mine = [i for i, s in enumerate(sites) if d.site_region[s] in at]
-    rows = np.array([at[d.site_region[sites[i]]] for i in mine], dtype=int)
+def _by_node(d: ModelData, nodes: list[str], sites: list[str], values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` [site, step] over the sites at each node: [node, step]."""
+    out = np.zeros((len(nodes), values.shape[1]))
+    at = {n: i for i, n in enumerate(nodes)}
+    mine = [i for i, s in enumerate(sites) if d.site_node[s] in at]
+    rows = np.array([at[d.site_node[sites[i]]] for i in mine], dtype=int)
     np.add.at(out, rows, values[mine])
     return out
 
@@ -352,13 +431,11 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     def get(values: dict[str, float], keys: list[str]) -> np.ndarray:
         return np.array([values.get(k, 0.0) for k in keys], dtype=float)
 
-    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.regions)
-    # column bounds: the model's caps
-    capacity = [
-        d.interconnect_mw[s] * (plan.campus_count.get(s, 0.0) if d.count[s] > 1 else 1.0)
-        + plan.interconnect_upgrade_mw.get(s, 0.0)
-        for s in lay.hourly
-    ]
+    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.nodes)
+    n_i, n_s = len(lay.interfaces), len(lay.short_nodes)
+    g, k = lay.grid_steps, len(lay.grid_steps)
+    # column bounds: the model's caps and the interfaces' allowed flows
+    capacity = [_capacity(d, plan, s) for s in lay.hourly]
     col_upper[cols("grid_import_mw", n_h * steps)] = per_site(capacity)
     campus_mw = get(plan.campus_mw, lay.campus)
     col_upper[cols("curtailed_mw", n_c * steps)] = np.repeat(campus_mw, steps)
@@ -367,6 +444,12 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     col_upper[cols("discharge_mw", n_b * steps)] = power
     energy = get(plan.storage_energy_mwh, lay.storage)
     col_upper[cols("soc_mwh", n_b * steps)] = np.repeat(energy, steps)
+    col_lower[cols("flow_mw", n_i * k)] = -np.repeat(
+        [d.interface_reverse_mw[i] for i in lay.interfaces], k
+    )
+    col_upper[cols("flow_mw", n_i * k)] = np.repeat(
+        [d.interface_forward_mw[i] for i in lay.interfaces], k
+    )
 
     # power balance = pue * (inference + campus); budget; state of charge = 0
     pue_h = get(d.pue, lay.hourly)
@@ -380,18 +463,18 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     row_lower[rows("storage_soc", n_b * steps)] = 0.0
     row_upper[rows("storage_soc", n_b * steps)] = 0.0
 
-    # stranded limit: share x stranded + firm - edge-only import (R_h); R_e: constant shortfall
+    # stranded limit: open stranded power + firm - edge-only import (N_h); N_e: a constant
     edge_import = get(d.pue, lay.edge_only)[:, None] * _inference_mw(d, plan, lay.edge_only)
+    node_index = {n: i for i, n in enumerate(d.nodes)}
 
-    def available(regions: list[str]) -> np.ndarray:
-        share = np.array([d.stranded_share_pct[r] / 100 for r in regions])
-        firm = get(plan.firm_capacity_mw, regions)
-        stranded = series.stranded_mw[[index[r] for r in regions]]
-        edge = _by_region(d, regions, lay.edge_only, edge_import)
-        return share[:, None] * stranded + firm[:, None] - edge
+    def available(nodes: list[str]) -> np.ndarray:
+        supply = d.supply_matrix[[node_index[n] for n in nodes]]
+        firm = get(plan.firm_capacity_mw, nodes)
+        edge = _by_node(d, nodes, lay.edge_only, edge_import)
+        return supply @ series.stranded_mw + firm[:, None] - edge
 
-    row_upper[rows("stranded_limit", n_r * steps)] = available(lay.regions).ravel()
-    edge_shortfall = np.maximum(0.0, -available(lay.edge_regions))  # [R_e, step]
+    row_upper[rows("stranded_limit", n_r * k)] = available(lay.nodes)[:, g].ravel()
+    edge_shortfall = np.maximum(0.0, -available(lay.edge_nodes))  # [N_e, step]
 
     # costs of the dispatch terms, per column, and their constant parts
     cc, penalty = d.curtailment_cost_usd_per_mwh, d.unserved_penalty_usd_per_mwh
@@ -406,7 +489,7 @@ def _vectors(d: ModelData, plan: FixedPlan, lay: _Layout) -> _Vectors:
     cost["energy"][cols("grid_import_mw", n_h * steps)] = (w * price_h).ravel()
     cost["curtailment"][cols("curtailed_mw", n_c * steps)] = np.tile(cc * w, n_c)
     cost["curtailment"][cols("curtail_excess_mwh", n_c)] = max(penalty - cc, 0.0)
-    cost["unserved"][cols("shortfall_mw", n_r * steps)] = np.tile(penalty * w, n_r)
+    cost["unserved"][cols("shortfall_mw", n_s * k)] = np.tile(penalty * w[g], n_s)
     price_e = site_price(lay.edge_only)
     zone = {z: i for i, z in enumerate(d.zones)}
     energy_h = series.inference_profile @ w  # [zone]: the year's full-load hours
@@ -436,23 +519,29 @@ def _matrix(d: ModelData, lay: _Layout) -> sparse.csc_array:
     durations only."""
     steps, series = lay.steps, d.series
     w, dur = series.weight_h, series.duration_h
-    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.regions)
+    n_h, n_c, n_b, n_r = len(lay.hourly), len(lay.campus), len(lay.storage), len(lay.nodes)
+    n_i = len(lay.interfaces)
     gi = _block(lay.col["grid_import_mw"], n_h, steps)
     cu = _block(lay.col["curtailed_mw"], n_c, steps)
     ch = _block(lay.col["charge_mw"], n_b, steps)
     dis = _block(lay.col["discharge_mw"], n_b, steps)
     soc = _block(lay.col["soc_mwh"], n_b, steps)
     excess = lay.col["curtail_excess_mwh"] + np.arange(n_c)
-    shortfall = _block(lay.col["shortfall_mw"], n_r, steps)
+    g, k = lay.grid_steps, len(lay.grid_steps)
+    flow = _block(lay.col["flow_mw"], n_i, k)
+    shortfall = _block(lay.col["shortfall_mw"], len(lay.short_nodes), k)
     balance = _block(lay.row["power_balance"], n_h, steps)
     budget = lay.row["power_curtail_budget"] + np.arange(n_c)
     soc_row = _block(lay.row["storage_soc"], n_b, steps)
-    limit = _block(lay.row["stranded_limit"], n_r, steps)
+    limit = _block(lay.row["stranded_limit"], n_r, k)
     position = {s: i for i, s in enumerate(lay.hourly)}
     at_c = [position[s] for s in lay.campus]
     at_b = [position[s] for s in lay.storage]
-    region = {r: i for i, r in enumerate(lay.regions)}
-    region_of_h = [region[d.site_region[s]] for s in lay.hourly]
+    node = {n: i for i, n in enumerate(lay.nodes)}
+    node_of_h = [node[d.site_node[s]] for s in lay.hourly]
+    node_of_short = [node[n] for n in lay.short_nodes]
+    flow_from = [node[d.interface_from[i]] for i in lay.interfaces]
+    flow_to = [node[d.interface_to[i]] for i in lay.interfaces]
     pue_c = np.array([d.pue[s] for s in lay.campus], dtype=float)
     step = {t: j for j, t in enumerate(d.timesteps)}
     prev = np.array([step[d.prev_timestep[t]] for t in d.timesteps], dtype=int)
@@ -470,8 +559,10 @@ def _matrix(d: ModelData, lay: _Layout) -> sparse.csc_array:
         (soc_row, soc[:, prev], -ones(soc.shape)),
         (soc_row, ch, np.broadcast_to(-dur * eta_c, ch.shape)),
         (soc_row, dis, np.broadcast_to(dur / eta_d, dis.shape)),
-        (limit[region_of_h], gi, ones(gi.shape)),
-        (limit, shortfall, -ones(shortfall.shape)),
+        (limit[node_of_h], gi[:, g], ones((n_h, k))),
+        (limit[flow_from], flow, ones(flow.shape)),
+        (limit[flow_to], flow, -ones(flow.shape)),
+        (limit[node_of_short], shortfall, -ones(shortfall.shape)),
     ]
     rows = np.concatenate([np.ravel(r) for r, _, _ in entries])
     cols = np.concatenate([np.ravel(c) for _, c, _ in entries])
@@ -523,14 +614,23 @@ class DispatchLP:
             "nonzeros": self.nonzeros,
         }
 
+    def fits(self, data: ModelData) -> bool:
+        """Whether :meth:`update` can move this LP to ``data``'s year: the same structure
+        (sites, nodes, interfaces, steps by position, weights, durations, efficiencies) and,
+        under zonal deliverability, the same steps with grid rows (:func:`grid_steps`)."""
+        return _structure(data) == self._structure and np.array_equal(
+            grid_steps(data, self.plan), self.layout.grid_steps
+        )
+
     def update(self, data: ModelData) -> None:
         """Operate the same plan over ``data``'s year: same sites, regions, zones and steps (with
         the same weights and durations), other stranded power, prices and inference profiles.
         Changes only bounds, right-hand sides, costs and the offset of the HiGHS model."""
-        if _structure(data) != self._structure:
+        if not self.fits(data):
             raise ValueError(
                 "update needs a year with the same sites, regions, zones, steps, weights, "
-                "durations and efficiencies; build a new DispatchLP instead"
+                "durations, efficiencies and steps with grid rows; build a new DispatchLP "
+                "instead"
             )
         v = _vectors(data, self.plan, self.layout)
         n_col, n_row = self.layout.n_col, self.layout.n_row
@@ -567,7 +667,9 @@ class DispatchLP:
             for k in ObjectiveParts.terms
         }
         curtailed = block("curtailed_mw", len(lay.campus))
-        shortfall = block("shortfall_mw", len(lay.regions))
+        k = len(lay.grid_steps)
+        first = lay.col["shortfall_mw"]
+        shortfall = x[first : first + len(lay.short_nodes) * k].reshape(-1, k)
         excess = lay.col["curtail_excess_mwh"]
         return DispatchSolution(
             status=status,
@@ -576,7 +678,7 @@ class DispatchLP:
             cost_usd=cost,
             curtailed_mwh=float((curtailed @ w).sum()),
             curtail_excess_mwh=float(x[excess : excess + len(lay.campus)].sum()),
-            shortfall_mwh=float((shortfall @ w).sum()) + v.edge_shortfall_mwh,
+            shortfall_mwh=float((shortfall @ w[lay.grid_steps]).sum()) + v.edge_shortfall_mwh,
             unassigned_mwh=v.unassigned_mwh,
             campus_mw=float(sum(self.plan.campus_mw.get(s, 0.0) for s in lay.campus)),
             hours=d.hours_per_year,
@@ -589,7 +691,8 @@ class DispatchLP:
 def regions_table(lp: DispatchLP, solution: DispatchSolution) -> pd.DataFrame:
     """Per region of the plan's sites: campus MW, curtailed training energy (MWh and % of the
     campuses' energy), and the load its stranded power and firm capacity could not carry
-    (``shortfall_mwh``, and its largest hour ``shortfall_peak_mw``: the firm capacity short)."""
+    (``shortfall_mwh``, and its largest hour ``shortfall_peak_mw``: the firm capacity short).
+    Under zonal deliverability a zone's shortfall counts in the zone's region."""
     lay, d = lp.layout, lp.data
     w = d.series.weight_h
     columns = ["region", "campus_mw", "curtailed_mwh", "curtailment_pct", "shortfall_mwh",
@@ -599,19 +702,33 @@ def regions_table(lp: DispatchLP, solution: DispatchSolution) -> pd.DataFrame:
     x, steps = solution.x, lay.steps
     campus_mw = np.array([lp.plan.campus_mw.get(s, 0.0) for s in lay.campus])
     curtailed = x[_block(lay.col["curtailed_mw"], len(lay.campus), steps)] @ w
-    shortfall = x[_block(lay.col["shortfall_mw"], len(lay.regions), steps)]
-    edge = lp._vectors.edge_shortfall_mw
-    regions = list(lay.regions) + list(lay.edge_regions)
+    on_grid = np.zeros((len(lay.short_nodes), steps))
+    on_grid[:, lay.grid_steps] = x[
+        _block(lay.col["shortfall_mw"], len(lay.short_nodes), len(lay.grid_steps))
+    ]
+    short = np.concatenate([on_grid, lp._vectors.edge_shortfall_mw]).reshape(-1, steps)
+    short_region = [d.node_region[n] for n in (*lay.short_nodes, *lay.edge_nodes)]
     site_region = np.array([d.site_region[s] for s in lay.campus], dtype=object)
+    regions = [
+        r
+        for r in d.regions
+        if r in set(short_region) or r in set(site_region) or r in set(_used_regions(lp))
+    ]
     rows = []
-    for i, r in enumerate(regions):
+    for r in regions:
         mine = site_region == r
         mw = float(campus_mw[mine].sum())
         cut = float(curtailed[mine].sum())
-        short = shortfall[i] if i < len(lay.regions) else edge[i - len(lay.regions)]
+        at = [i for i, q in enumerate(short_region) if q == r]
+        hourly = short[at].sum(axis=0) if at else np.zeros(steps)
         rows.append([r, mw, cut, 100 * cut / (mw * d.hours_per_year) if mw else 0.0,
-                     float(short @ w), float(short.max(initial=0.0))])  # fmt: skip
+                     float(hourly @ w), float(hourly.max(initial=0.0))])  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _used_regions(lp: DispatchLP) -> list[str]:
+    """Regions of the sites the plan uses."""
+    return list(dict.fromkeys(lp.data.site_region[s] for s in lp.plan.sites))
 
 
 def _structure(d: ModelData) -> tuple:
@@ -623,6 +740,10 @@ def _structure(d: ModelData) -> tuple:
         tuple(d.hourly_sites),
         tuple(d.pool_of),
         tuple(d.regions),
+        tuple(d.nodes),
+        tuple(d.site_node[s] for s in d.sites),
+        tuple(d.interfaces),
+        d.supply_matrix.tobytes(),
         tuple(d.zones),
         len(d.timesteps),
         tuple(position[d.prev_timestep[t]] for t in d.timesteps),

@@ -58,6 +58,9 @@ def restrict_to_sites(scenario: Scenario, sites: list[str]) -> Scenario:
         inference_profiles=scenario.inference_profiles,
         source=f"{scenario.source} (sites used by the plan)",
         require_reach=False,
+        zones=scenario.zones,
+        region_zones=scenario.region_zones,
+        interfaces=scenario.interfaces,
     )
 
 

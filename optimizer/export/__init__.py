@@ -13,6 +13,9 @@ files into it, each atomically (temporary sibling, then rename):
 ``campus_dispatch.png``         dispatch of the largest campus over the representative days
 ``cost_breakdown.png``          the objective's terms
 ``weather_years.png``           the plan in every year of the record (built scenarios)
+``interfaces.geojson``          zonal runs: interfaces between zone points with their flows
+                                and values (binding ones drawn on the map)
+``interfaces.png``              zonal runs: the ten most valuable interfaces
 ==============================  ==============================================================
 
 ``data_dir`` is the public data mirror (``../shared/data``), resolved by the caller (the CLI
@@ -34,7 +37,7 @@ import geopandas as gpd
 
 from optimizer.atomic import atomic_path
 from optimizer.errors import InputError
-from optimizer.export.geojson import LAYERS, dumps, geojson_layers
+from optimizer.export.geojson import LAYERS, ZONAL_LAYERS, dumps, geojson_layers
 from optimizer.export.webmap import map_html
 from optimizer.outputs import check_files_writable, record_files
 from optimizer.results.folder import Results, read_summary, read_table
@@ -45,6 +48,8 @@ MAP_FILE = "map.html"
 PLOT_FILES = ("stranded_power_duration.png", "campus_dispatch.png", "cost_breakdown.png")
 WEATHER_YEARS_PLOT = "weather_years.png"
 """Drawn when the run operated its plan in the years of the record (built scenarios)."""
+INTERFACES_PLOT = "interfaces.png"
+"""Drawn for runs under zonal deliverability (with ``interfaces.csv``)."""
 FORMATS = ("geojson", "html", "png")
 """Export formats: the GeoJSON layers, the HTML map, the PNG plots."""
 
@@ -87,6 +92,18 @@ class _Run:
         return self._data("ba_polygons", lambda d: load_ba_polygons(d, all_bas=not duke22))
 
     @property
+    def zonal(self) -> bool:
+        """The run moved stranded power between zones (it has ``interfaces.csv``)."""
+        return (self.run_dir / "interfaces.csv").is_file()
+
+    @cached_property
+    def interfaces(self) -> tuple | None:
+        """``interfaces`` and ``zones`` tables of a zonal run, else None."""
+        if not self.zonal:
+            return None
+        return read_table(self.run_dir, "interfaces"), read_table(self.run_dir, "zones")
+
+    @property
     def states(self) -> gpd.GeoDataFrame | None:
         from optimizer.inputs.loaders import load_states
 
@@ -108,14 +125,15 @@ def _write_text(path: Path, text: str) -> Path:
 def _geojson(run: _Run) -> list[Path]:
     if not run.has_solution:
         return []
-    layers = geojson_layers(run.results, run.ba_polygons)
-    return [_write_text(run.run_dir / f"{name}.geojson", dumps(layers[name])) for name in LAYERS]
+    layers = geojson_layers(run.results, run.ba_polygons, run.interfaces)
+    names = [*LAYERS, *(ZONAL_LAYERS if run.zonal else ())]
+    return [_write_text(run.run_dir / f"{name}.geojson", dumps(layers[name])) for name in names]
 
 
 def _map(run: _Run) -> list[Path]:
     if not run.has_solution:
         return []
-    page = map_html(run.results, run.states, run.transmission, run.ba_polygons)
+    page = map_html(run.results, run.states, run.transmission, run.ba_polygons, run.interfaces)
     return [_write_text(run.run_dir / MAP_FILE, page)]
 
 
@@ -154,6 +172,10 @@ def _plots(run: _Run) -> list[Path]:
         path = out / WEATHER_YEARS_PLOT
         plots.plot_weather_years(read_table(out, "weather_years"), path)
         written.append(path)
+    if run.interfaces is not None:
+        path = out / INTERFACES_PLOT
+        plots.plot_interface_values(run.interfaces[0], path)
+        written.append(path)
     return written
 
 
@@ -167,9 +189,9 @@ def _file_mode() -> int:
 
 
 _FILES = {
-    "geojson": tuple(f"{name}.geojson" for name in LAYERS),
+    "geojson": tuple(f"{name}.geojson" for name in (*LAYERS, *ZONAL_LAYERS)),
     "html": (MAP_FILE,),
-    "png": (*PLOT_FILES, WEATHER_YEARS_PLOT),
+    "png": (*PLOT_FILES, WEATHER_YEARS_PLOT, INTERFACES_PLOT),
 }
 
 

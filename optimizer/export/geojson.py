@@ -19,7 +19,10 @@ Layers:
   ``eia861_ba_polygon`` when the region is a BA code found in the EIA-861 BA polygons (then
   also ``ba_name``), otherwise
   ``approximate_hull_50km``: the convex hull of the region's candidate sites and the metros they
-  serve, buffered by 50 km (hand-made scenarios name regions like ``west``; they are not BAs).
+  serve, buffered by 50 km (hand-made scenarios name regions like ``west``; they are not BAs);
+- ``interfaces`` (zonal runs only, :data:`ZONAL_LAYERS`): a LineString from each interface's
+  ``from_zone`` to its ``to_zone`` (the zones' points) with every column of ``interfaces.csv``
+  and ``binding`` (the limit binds in some step).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 
 LAYERS = ("sites", "assignments", "metros", "regions")
 """The GeoJSON layers of a run, each written as ``{layer}.geojson``."""
+ZONAL_LAYERS = ("interfaces",)
+"""Layers written only by runs under zonal deliverability (with ``interfaces.csv``)."""
 COORDINATE_DECIMALS = 6
 """Decimals kept in coordinates (1e-6 degree is about 0.1 m)."""
 REGION_BUFFER_KM = 50.0
@@ -266,9 +271,12 @@ def regions_geojson(
 
 
 def geojson_layers(
-    results: Results, ba_polygons: gpd.GeoDataFrame | None = None
+    results: Results,
+    ba_polygons: gpd.GeoDataFrame | None = None,
+    zonal: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, dict]:
-    """The four layers of a run as FeatureCollections keyed by :data:`LAYERS` name.
+    """The four layers of a run as FeatureCollections keyed by :data:`LAYERS` name, and with
+    ``zonal`` (the run's ``interfaces`` and ``zones`` tables) the ``interfaces`` layer.
 
     ``ba_polygons`` (from :func:`~optimizer.inputs.load_ba_polygons`) gives regions named by
     BA codes their territory; without it every region gets the approximate hull.
@@ -280,4 +288,22 @@ def geojson_layers(
         "assignments": assignments_geojson(assignments, sites, metros),
         "metros": metros_geojson(metros),
         "regions": regions_geojson(regions, sites, metros, assignments, ba_polygons),
+        **({"interfaces": interfaces_geojson(*zonal)} if zonal is not None else {}),
     }
+
+
+def interfaces_geojson(interfaces: pd.DataFrame, zones: pd.DataFrame) -> dict:
+    """A LineString from each interface's ``from_zone`` to its ``to_zone`` (the zones' ``lon``,
+    ``lat``) with every column of ``interfaces`` and ``binding``: the limit binds in some step
+    (``hours_at_limit_h`` above zero)."""
+    xy = zones.set_index("zone")[["lon", "lat"]]
+    features = []
+    for row in interfaces.to_dict("records"):
+        geom = None
+        if row["from_zone"] in xy.index and row["to_zone"] in xy.index:
+            a, b = xy.loc[row["from_zone"]], xy.loc[row["to_zone"]]
+            if _lonlat_ok(a["lon"], a["lat"]) and _lonlat_ok(b["lon"], b["lat"]):
+                geom = LineString([(a["lon"], a["lat"]), (b["lon"], b["lat"])])
+        props = {**row, "binding": bool((row.get("hours_at_limit_h") or 0) > 0)}
+        features.append(feature(geom, props, fid=row["interface"]))
+    return feature_collection(features)

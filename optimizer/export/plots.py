@@ -311,3 +311,50 @@ def plot_training_comparison(table: pd.DataFrame, path: str | os.PathLike[str]) 
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("Variants of the batch")
     _save(fig, path)
+
+
+INTERFACES_SHOWN = 10
+"""Interfaces in the figure of the most valuable ones."""
+
+
+def plot_interface_values(interfaces: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Horizontal bars of the ten most valuable interfaces of a zonal run (``interfaces.csv``):
+    what one more MW allowed on each is worth, thousand USD per MW-year (forward: from
+    ``from_zone`` to ``to_zone``; reverse: back), with its hours at the limit."""
+    table = interfaces.copy()
+    table["dual_usd_per_mw_year"] = table["dual_usd_per_mw_year"].astype(float).fillna(0.0)
+    top = table.sort_values("dual_usd_per_mw_year", ascending=False).head(INTERFACES_SHOWN)
+    top = top[top["dual_usd_per_mw_year"] > 0].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(top), 2) + 1.8), layout="constrained")
+    if len(top):
+        labels = [
+            f"{r.from_zone} \u2192 {r.to_zone}" + ("" if r.kind == "AC" else f" ({r.kind})")
+            for r in top.itertuples()
+        ]
+        forward = top["forward_dual_usd_per_mw_year"].astype(float).fillna(0).to_numpy() / 1e3
+        reverse = top["reverse_dual_usd_per_mw_year"].astype(float).fillna(0).to_numpy() / 1e3
+        ax.barh(labels, forward, color="tab:blue", label="forward (from \u2192 to)")
+        bars = ax.barh(labels, reverse, left=forward, color="tab:orange", label="reverse")
+        ax.bar_label(
+            bars,
+            labels=[
+                f"{v:,.0f} k  ({h:,.0f} h at limit, {a:,.0f} MW allowed)"
+                for v, h, a in zip(
+                    forward + reverse,
+                    top["hours_at_limit_h"].astype(float),
+                    top["forward_allowed_mw"].astype(float),
+                    strict=True,
+                )
+            ],
+            padding=3,
+            fontsize=8,
+        )
+        ax.legend(loc="lower right", fontsize=8)
+        ax.margins(x=0.6)
+    else:
+        ax.text(0.5, 0.5, "no interface binds", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    ax.set_xlabel("value of one more MW on the interface, thousand USD per MW-year")
+    ax.set_title("The most valuable interfaces (zonal deliverability)")
+    ax.grid(axis="x", alpha=0.3)
+    _save(fig, path)

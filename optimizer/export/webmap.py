@@ -9,8 +9,9 @@ is given); online OpenStreetMap tiles are an optional base layer, off by default
 Layers: regions shaded by the share of stranded power used, transmission lines of 345 kV and
 above plus HVDC (context, when the data mirror is given), assignment lines (width by served MW),
 metros, built training campuses and inference edge clusters sized by MW (one marker with class
-``dcsite-site`` per built site), unbuilt candidate sites; popups with each feature's numbers, a
-legend, a layer control and a scale bar.
+``dcsite-site`` per built site), unbuilt candidate sites, and in zonal runs the binding
+interfaces between zones (width by the MW allowed, colour by the value of one more MW, with
+their flows); popups with each feature's numbers, a legend, a layer control and a scale bar.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ STYLE: dict[str, Any] = {
     "region_bins": [0, 20, 40, 60, 80],
     "region_colors": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
     "region_nodata": "#d0d0d0",
+    "interface_color": "#d01c8b",
     "transmission": {
         "345": "#8c6d31",
         "500": "#7b4173",
@@ -214,14 +216,31 @@ def _meta(summary: dict) -> dict:
     return {"title": f"dcsite plan: {scenario.get('name', 'run')}", "lines": lines}
 
 
+INTERFACE_FIELDS = ("interface", "from_zone", "to_zone", "kind", "name", "forward_allowed_mw",
+                    "reverse_allowed_mw", "forward_peak_mw", "reverse_peak_mw", "flow_mean_mw",
+                    "hours_at_limit_h", "forward_dual_usd_per_mw_year",
+                    "reverse_dual_usd_per_mw_year", "dual_usd_per_mw_year")  # fmt: skip
+"""Properties of the binding interfaces on the map."""
+
+
 def map_data(
     results: Results,
     states: gpd.GeoDataFrame | None = None,
     transmission: gpd.GeoDataFrame | None = None,
     ba_polygons: gpd.GeoDataFrame | None = None,
+    zonal: tuple | None = None,
 ) -> dict:
-    """Everything the page script draws, as one JSON-ready dict (layers, labels, style)."""
-    layers = geojson_layers(results, ba_polygons)
+    """Everything the page script draws, as one JSON-ready dict (layers, labels, style);
+    ``zonal`` is a zonal run's ``interfaces`` and ``zones`` tables (binding interfaces drawn)."""
+    layers = geojson_layers(results, ba_polygons, zonal)
+    binding = None
+    if zonal is not None:
+        binding = feature_collection(
+            {**f, "properties": {k: v for k, v in f["properties"].items()
+                                 if k in INTERFACE_FIELDS}}
+            for f in layers["interfaces"]["features"]
+            if f["properties"]["binding"] and f["geometry"] is not None
+        )  # fmt: skip
     # regions: BA polygons simplified for the page
     shapes = region_shapes(
         results.regions["region"], results.sites, results.metros, results.assignments, ba_polygons
@@ -255,6 +274,7 @@ def map_data(
             "region": _fields(
                 [*results.regions.columns, "ba_name", "geometry_source"], skip=("region",)
             ),
+            "interface": _fields(list(INTERFACE_FIELDS), skip=("interface",)),
         },
         "states": states_layer(states) if states is not None else None,
         "transmission": transmission_layer(transmission) if transmission is not None else None,
@@ -262,6 +282,7 @@ def map_data(
         "sites": _lighter(feature_collection(sites), 6),
         "metros": _lighter(layers["metros"], 6),
         "assignments": _lighter(layers["assignments"], 6),
+        "interfaces": None if binding is None else _lighter(binding, 6),
     }
 
 
@@ -276,6 +297,7 @@ def map_html(
     states: gpd.GeoDataFrame | None = None,
     transmission: gpd.GeoDataFrame | None = None,
     ba_polygons: gpd.GeoDataFrame | None = None,
+    zonal: tuple | None = None,
 ) -> str:
     """The complete, self-contained HTML page of a run's map.
 
@@ -284,7 +306,7 @@ def map_html(
     (:func:`~optimizer.inputs.load_ba_polygons`) are optional; without them the page has no
     vector base layer, no transmission context and approximate region shapes.
     """
-    data = map_data(results, states, transmission, ba_polygons)
+    data = map_data(results, states, transmission, ba_polygons, zonal)
     title = html.escape(data["meta"]["title"])
     license_text = _asset("LICENSE-leaflet.txt").decode("utf-8").strip()
     return "\n".join(

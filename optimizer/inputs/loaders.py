@@ -202,6 +202,20 @@ def load_reeds_interfaces(data_dir: DataDir) -> pd.DataFrame:
     return frame[["interface", "r", "rr", "forward_mw", "reverse_mw"]]
 
 
+def load_reeds_links(data_dir: DataDir) -> pd.DataFrame:
+    """Links between ReEDS zones that are not part of the AC network (11): HVDC lines (``LCC``)
+    and back-to-back converters between the interconnections (``B2B``).
+
+    Columns: ``r``, ``rr`` (zones), ``kind`` (``LCC``, ``B2B``), ``capacity_mw`` (the link's
+    rating; the file gives one figure, taken for both directions), ``name`` (the projects).
+    """
+    entry = reg.REEDS_LINKS
+    frame = _read(entry, _checked(data_dir, entry), pd.read_csv)
+    frame = frame.rename(columns={"trtype": "kind", "MW": "capacity_mw", "Project(s)": "name"})
+    frame["capacity_mw"] = frame["capacity_mw"].astype("float64")
+    return frame[["r", "rr", "kind", "capacity_mw", "name"]]
+
+
 def load_reeds_membership(data_dir: DataDir) -> pd.DataFrame:
     """ReEDS zone membership. Columns: ``rb`` (zone), ``nercr``, ``transreg``, ``st`` (state),
     ``interconnect`` and the file's other grouping columns."""

@@ -27,7 +27,8 @@ Pool terms (``pool_cost_usd[p, term]``, added to ``cost_usd[term]``): ``energy``
 site its share in proportion to its campus MW, see ``power``).
 
 System terms (``cost_usd[term]``)
-    ``firm_capacity``:      sum_r firm_capacity_usd_per_mw_year[r] * firm_capacity_mw[r]
+    ``firm_capacity``:      sum_n node_firm_capacity_usd_per_mw_year[n] * firm_capacity_mw[n]
+                            (a node's price is its region's ``firm_capacity_usd_per_mw_year``)
     ``unserved``:           unserved_penalty_usd_per_mwh
                             * sum_m (sum_t weight_h[t] * inference_profile[z(m), t]) * unserved_mw[m]
 
@@ -180,7 +181,7 @@ def add_objective(m: pyo.ConcreteModel, d: ModelData) -> None:
             return sum(m.site_cost_usd[s, name] for s in sites_of_term[name]) + pooled
         if name == "firm_capacity":
             return sum(
-                d.firm_capacity_usd_per_mw_year[r] * m.firm_capacity_mw[r] for r in m.regions
+                d.node_firm_capacity_usd_per_mw_year[n] * m.firm_capacity_mw[n] for n in m.nodes
             )
         if name == "unserved":
             energy_h = {z: d.inference_energy_h(z) for z in d.zones}

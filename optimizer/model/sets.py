@@ -17,6 +17,18 @@ Sets
     cyclic within each period; ``pairs`` A: admissible (site, metro) pairs, with
     ``pairs_of_metro[m]``, ``pairs_of_site[s]`` and ``site_zones`` (site, zone) pairs.
 
+Grid nodes (where stranded power is drawn, see ``stranded``): under ``grid.deliverability: ba``
+the ``nodes`` N are the regions (a copper plate per region); under ``zonal`` they are the
+scenario's zones, each site at ``site_node[s]`` (its ``reeds_zone``). Either way
+``supply_matrix[n, r]`` is the fraction of region r's stranded power open to node n (ba: the
+region's ``stranded_share_pct / 100`` on the diagonal; zonal: that times the zone's
+``stranded_apportion_pct / 100``), ``node_supply[n]`` its nonzero (region, fraction) entries,
+``node_region[n]`` the region whose firm capacity price the node pays
+(``node_firm_capacity_usd_per_mw_year``), and the ``interfaces`` I (none under ba) link
+``interface_from[i]`` to ``interface_to[i]``, each allowing ``interface_forward_mw[i]`` one way
+and ``interface_reverse_mw[i]`` back: ``grid.interface_share_pct`` of the scenario's limits.
+Pools are keyed by node as well (a pool's sites share one node).
+
 A site row may stand for ``count[s]`` identical sites (a group of campus candidates of one BA
 and voltage class); its decisions are the group's totals (see ``siting`` and ``power``).
 
@@ -92,6 +104,22 @@ class ModelData:
     metro_zone: dict[str, str]
     site_region: dict[str, str]
     sites_in_region: dict[str, list[str]]
+    deliverability: str
+    nodes: list[str]
+    site_node: dict[str, str]
+    sites_in_node: dict[str, list[str]]
+    pool_node: dict[str, str]
+    node_region: dict[str, str]
+    node_supply: dict[str, list[tuple[str, float]]]
+    supply_matrix: np.ndarray
+    """[node, region]: fraction of the region's stranded power open to the node"""
+    node_firm_capacity_usd_per_mw_year: dict[str, float]
+    interfaces: list[str]
+    interface_from: dict[str, str]
+    interface_to: dict[str, str]
+    interface_forward_mw: dict[str, float]
+    """allowed to new load: ``interface_share_pct`` of the limit"""
+    interface_reverse_mw: dict[str, float]
     # parameters
     count: dict[str, int]
     block_mw: dict[int, float]
@@ -145,6 +173,10 @@ class ModelData:
         """Energy price at site s in step t: its region's plus the site's adder."""
         adder = self.energy_price_adder_usd_per_mwh[s]
         return self.price_usd_per_mwh[self.site_region[s], t] + adder
+
+    def node_available_mw(self, n: str, t: str) -> float:
+        """Stranded power open to node n in step t (before firm capacity), MW."""
+        return sum(frac * self.stranded_mw[r, t] for r, frac in self.node_supply[n])
 
     def inference_energy_h(self, zone: str) -> float:
         """Equivalent full-load hours of a zone's inference: sum of weight x profile."""
@@ -222,20 +254,23 @@ def _pools(
     campus_sites: list[str],
     other_use: set[str],
     site_region: dict[str, str],
+    site_node: dict[str, str],
     pue: dict[str, float],
     adder: dict[str, float],
     pool_sites: bool,
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Campus sites with neither edge nor storage, pooled by (region, PUE, price adder), in site
-    order: ``pool_of[s]`` and ``sites_in_pool[p]``. A pool is named ``REGION@pue=PUE`` and, with
-    an adder, ``REGION@pue=PUE,price+ADDER``; without ``pool_sites`` every such site is a pool
-    of its own, named after it."""
+    """Campus sites with neither edge nor storage, pooled by (node, region, PUE, price adder),
+    in site order: ``pool_of[s]`` and ``sites_in_pool[p]``. A pool is named
+    ``REGION@pue=PUE`` (its node is its region) or ``NODE/REGION@pue=PUE`` and, with an adder,
+    ``...,price+ADDER``; without ``pool_sites`` every such site is a pool of its own, named
+    after it."""
     pool_of: dict[str, str] = {}
     sites_in_pool: dict[str, list[str]] = {}
     for s in campus_sites:
         if s in other_use:
             continue
-        p = f"{site_region[s]}@pue={float(pue[s])!r}"
+        r, n = site_region[s], site_node[s]
+        p = f"{r}@pue={float(pue[s])!r}" if n == r else f"{n}/{r}@pue={float(pue[s])!r}"
         if adder[s]:
             p += f",price{float(adder[s]):+}"
         if not pool_sites:
@@ -243,6 +278,65 @@ def _pools(
         pool_of[s] = p
         sites_in_pool.setdefault(p, []).append(s)
     return pool_of, sites_in_pool
+
+
+def _grid_nodes(
+    scenario: Scenario, regions: list[str], site_region: dict[str, str]
+) -> dict[str, object]:
+    """The grid nodes, the sites at each, their supply, firm price and interfaces (module
+    docstring) under the scenario's ``grid.deliverability``."""
+    cfg = scenario.config.grid
+    share = _column(scenario.regions, "region", "stranded_share_pct")
+    firm = _column(scenario.regions, "region", "firm_capacity_usd_per_mw_year")
+    sites = scenario.sites["site"].tolist()
+    if cfg.deliverability == "zonal":
+        zones = scenario.zones
+        nodes = zones["zone"].tolist()
+        node_region = dict(zip(zones["zone"], zones["region"], strict=True))
+        site_node = dict(zip(scenario.sites["site"], scenario.sites["reeds_zone"], strict=True))
+        supply: dict[str, list[tuple[str, float]]] = {n: [] for n in nodes}
+        cells = scenario.region_zones
+        for r, n, pct in zip(
+            cells["region"], cells["zone"], cells["stranded_apportion_pct"], strict=True
+        ):
+            if pct > 0:
+                supply[n].append((r, share[r] / 100 * pct / 100))
+        links = scenario.interfaces
+        scale = cfg.interface_share_pct / 100
+        interfaces = links["interface"].tolist()
+        interface_from = dict(zip(links["interface"], links["from_zone"], strict=True))
+        interface_to = dict(zip(links["interface"], links["to_zone"], strict=True))
+        forward = {i: scale * v for i, v in _column(links, "interface", "forward_mw").items()}
+        reverse = {i: scale * v for i, v in _column(links, "interface", "reverse_mw").items()}
+    else:
+        nodes = list(regions)
+        node_region = {r: r for r in regions}
+        site_node = dict(site_region)
+        supply = {r: [(r, share[r] / 100)] for r in regions}
+        interfaces, interface_from, interface_to, forward, reverse = [], {}, {}, {}, {}
+    sites_in_node: dict[str, list[str]] = {n: [] for n in nodes}
+    for s in sites:
+        sites_in_node[site_node[s]].append(s)
+    row = {r: j for j, r in enumerate(regions)}
+    matrix = np.zeros((len(nodes), len(regions)))
+    for i, n in enumerate(nodes):
+        for r, frac in supply[n]:
+            matrix[i, row[r]] += frac
+    return {
+        "deliverability": cfg.deliverability,
+        "nodes": nodes,
+        "site_node": site_node,
+        "sites_in_node": sites_in_node,
+        "node_region": node_region,
+        "node_supply": supply,
+        "supply_matrix": matrix,
+        "node_firm_capacity_usd_per_mw_year": {n: firm[node_region[n]] for n in nodes},
+        "interfaces": interfaces,
+        "interface_from": interface_from,
+        "interface_to": interface_to,
+        "interface_forward_mw": forward,
+        "interface_reverse_mw": reverse,
+    }
 
 
 def model_data(
@@ -261,9 +355,13 @@ def model_data(
     pue = _column(sites_df, "site", "pue")
     adder = _column(sites_df, "site", "energy_price_adder_usd_per_mwh")
     other_use = set(edge_sites) | set(storage_sites)
-    pool_of, sites_in_pool = _pools(campus_sites, other_use, site_region, pue, adder, pool_sites)
-    hourly = (set(campus_sites) | set(storage_sites)) - set(pool_of)
     regions = scenario.regions["region"].tolist()
+    grid = _grid_nodes(scenario, regions, site_region)
+    site_node = grid["site_node"]
+    pool_of, sites_in_pool = _pools(
+        campus_sites, other_use, site_region, site_node, pue, adder, pool_sites
+    )
+    hourly = (set(campus_sites) | set(storage_sites)) - set(pool_of)
     sites_in_region: dict[str, list[str]] = {r: [] for r in regions}
     for s in sites:
         sites_in_region[site_region[s]].append(s)
@@ -329,6 +427,8 @@ def model_data(
         metro_zone=metro_zone,
         site_region=site_region,
         sites_in_region=sites_in_region,
+        pool_node={p: site_node[members[0]] for p, members in sites_in_pool.items()},
+        **grid,
         count={s: int(c) for s, c in zip(sites_df["site"], sites_df["count"], strict=True)},
         block_mw={k: float(b) for k, b in enumerate(cfg.training.campus_blocks_mw)},
         training_target_mw=float(cfg.training.target_mw),
@@ -392,6 +492,8 @@ def add_sets(m: pyo.ConcreteModel, d: ModelData) -> None:
     )
     m.pools = pyo.Set(initialize=d.pools, ordered=True)
     m.regions = pyo.Set(initialize=d.regions, ordered=True)
+    m.nodes = pyo.Set(initialize=d.nodes, ordered=True)
+    m.interfaces = pyo.Set(initialize=d.interfaces, ordered=True)
     m.metros = pyo.Set(initialize=d.metros, ordered=True)
     m.zones = pyo.Set(initialize=d.zones, ordered=True)
     m.blocks = pyo.Set(initialize=d.blocks, ordered=True)

@@ -8,7 +8,11 @@ Tables (one name from Pyomo component to column):
 - ``assignments``: site, metro, served_mw, latency_ms;
 - ``dispatch``: site, timestep and every power flow (MW) and state of charge (MWh);
 - ``regions``: per region stranded power used, firm capacity and the value of more stranded power;
-- ``region_timesteps``: per region and step the stranded power, the import and its dual.
+- ``region_timesteps``: per region and step the stranded power, the import and its dual;
+- under ``grid.deliverability: zonal`` (as extras): ``zones``: per zone its supply, stranded
+  power used, imports and exports, firm capacity and the value of more headroom there;
+  ``interfaces``: per interface its limits, what new load may use, peak and mean flow, hours at
+  the limit and the value of one more MW on it (``optimizer.model.stranded``).
 
 ``summary`` holds status, objective and its terms, gap, timings, model size and totals.
 
@@ -82,6 +86,7 @@ def _summary(
         "dual_seconds": result.dual_seconds,
         "model_size": matrix.shape,
         "wacc_pct": 100 * built.data.wacc,
+        "deliverability": built.data.deliverability,
         "capital_recovery_pct_per_year": {k: 100 * v for k, v in built.data.crf.items()},
         "scenario": scenario_info,
     }
@@ -258,34 +263,54 @@ def metros_table(built: BuiltModel, scenario: Scenario, assignments: pd.DataFram
     return metros
 
 
+def _firm_by_region(built: BuiltModel) -> tuple[dict[str, float], dict[str, float]]:
+    """Firm capacity procured per region (MW) and what it costs (USD/yr): the sum over the
+    grid nodes that pay the region's price (a region's own node under ba deliverability, the
+    zones whose ``region`` it is under zonal)."""
+    d = built.data
+    firm = _values(built.parts.stranded.firm_capacity_mw)
+    mw = {r: 0.0 for r in d.regions}
+    usd = {r: 0.0 for r in d.regions}
+    for n in d.nodes:
+        r = d.node_region[n]
+        mw[r] += firm.get(n, 0.0)
+        usd[r] += firm.get(n, 0.0) * d.node_firm_capacity_usd_per_mw_year[n]
+    return mw, usd
+
+
 def region_timesteps_table(
     built: BuiltModel, matrix: MatrixModel, result: SolveResult, dispatch: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per region and step: stranded power, what the sites import, firm capacity and the dual."""
+    """Per region and step: stranded power, what the sites import, firm capacity and the value
+    of one more MW of the region's stranded power (the nodes' duals weighted by the share of it
+    each node gets: under ba the region's own, under zonal its zones')."""
     p, d = built.parts, built.data
     hr_dual = _duals(matrix, result, p.stranded.stranded_limit)
-    firm = _values(p.stranded.firm_capacity_mw)
+    firm, _ = _firm_by_region(built)
     region_import = (
         dispatch.assign(region=dispatch["site"].map(pd.Series(d.site_region)))
         .groupby(["region", "timestep"])["grid_import_mw"]
         .sum()
     )
+    feeds: dict[str, list[tuple[str, float]]] = {r: [] for r in d.regions}
+    for n in d.nodes:
+        for r, frac in d.node_supply[n]:
+            feeds[r].append((n, frac))
+    share = {r: d.stranded_share_pct[r] / 100 for r in d.regions}
     rows = []
     for r in d.regions:
         for t in d.timesteps:
-            dual = hr_dual.get((r, t))
+            duals = [(frac, hr_dual[n, t]) for n, frac in feeds[r] if (n, t) in hr_dual]
             rows.append(
                 {
                     "region": r,
                     "timestep": t,
                     "weight_h": d.weight_h[t],
                     "stranded_mw": d.stranded_mw[r, t],
-                    "stranded_available_mw": d.stranded_share_pct[r] / 100 * d.stranded_mw[r, t],
+                    "stranded_available_mw": share[r] * d.stranded_mw[r, t],
                     "grid_import_mw": float(region_import.get((r, t), 0.0)),
-                    "firm_capacity_mw": firm.get(r, 0.0),
-                    "stranded_dual_usd_per_mw": None
-                    if dual is None
-                    else -dual * (d.stranded_share_pct[r] / 100),
+                    "firm_capacity_mw": firm[r],
+                    "stranded_dual_usd_per_mw": -sum(f * v for f, v in duals) if duals else None,
                 }
             )
     return pd.DataFrame(rows)
@@ -300,7 +325,7 @@ def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataF
         available_mwh=region_timesteps["weight_h"] * region_timesteps["stranded_available_mw"],
     )
     grouped = rt.groupby("region", sort=False)
-    firm = _values(built.parts.stranded.firm_capacity_mw)
+    firm, firm_usd = _firm_by_region(built)
     regions = pd.DataFrame(
         {
             "region": d.regions,
@@ -308,10 +333,8 @@ def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataF
             "grid_import_peak_mw": grouped["grid_import_mw"].max().reindex(d.regions).to_numpy(),
             "stranded_used_mwh": grouped["used_mwh"].sum().reindex(d.regions).to_numpy(),
             "stranded_available_mwh": grouped["available_mwh"].sum().reindex(d.regions).to_numpy(),
-            "firm_capacity_mw": [firm.get(r, 0.0) for r in d.regions],
-            "firm_capacity_usd": [
-                firm.get(r, 0.0) * d.firm_capacity_usd_per_mw_year[r] for r in d.regions
-            ],
+            "firm_capacity_mw": [firm[r] for r in d.regions],
+            "firm_capacity_usd": [firm_usd[r] for r in d.regions],
             "stranded_dual_usd_per_mw_year": grouped["stranded_dual_usd_per_mw"]
             .sum(min_count=1)
             .reindex(d.regions)
@@ -325,6 +348,148 @@ def regions_table(built: BuiltModel, region_timesteps: pd.DataFrame) -> pd.DataF
             / regions["stranded_available_mwh"].where(regions["stranded_available_mwh"] > 0)
         )
     return regions
+
+
+AT_LIMIT_TOLERANCE_MW = 1e-6
+"""A flow within this of an allowed limit counts as at the limit (runs without duals)."""
+BINDING_TOLERANCE_USD_PER_MW = 1e-3
+"""An interface binds in a step where its ends' values differ by more than this, USD/MW."""
+
+
+def _node_steps(built: BuiltModel, dispatch: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Arrays [node, step] of the zonal figures: ``draw`` (the sites' grid import),
+    ``available`` (open stranded power), ``net_export`` (flows out minus in), ``value`` (one
+    more MW at the node in the step, USD/MW, NaN without duals); and [interface, step]
+    ``flow``."""
+    d, p = built.data, built.parts
+    node_at = {n: i for i, n in enumerate(d.nodes)}
+    step_at = {t: j for j, t in enumerate(d.timesteps)}
+    shape = (len(d.nodes), len(d.timesteps))
+    draw = np.zeros(shape)
+    if len(dispatch):
+        rows = dispatch["site"].map(lambda s: node_at[d.site_node[s]]).to_numpy()
+        cols = dispatch["timestep"].map(step_at).to_numpy()
+        np.add.at(draw, (rows, cols), dispatch["grid_import_mw"].to_numpy())
+    available = d.supply_matrix @ d.series.stranded_mw
+    flows = _values(p.stranded.flow_mw)
+    flow = np.array(
+        [[flows.get((i, t), 0.0) for t in d.timesteps] for i in d.interfaces], dtype=float
+    ).reshape(len(d.interfaces), len(d.timesteps))
+    net_export = np.zeros(shape)
+    for k, i in enumerate(d.interfaces):
+        net_export[node_at[d.interface_from[i]]] += flow[k]
+        net_export[node_at[d.interface_to[i]]] -= flow[k]
+    return {"draw": draw, "available": available, "net_export": net_export, "flow": flow}
+
+
+def zonal_tables(
+    built: BuiltModel,
+    matrix: MatrixModel,
+    result: SolveResult,
+    dispatch: pd.DataFrame,
+    scenario: Scenario,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``zones`` and ``interfaces`` of a zonal run (module docstring). The value of one more MW
+    at a zone in a step is minus the dual of its ``stranded_limit`` row; one more MW allowed on
+    an interface is worth the difference of its ends' values in each step, summed over the
+    year (``forward``: from ``from_zone`` to ``to_zone``). ``hours_at_limit_h`` counts the
+    hours of the steps where the limit binds (the ends' values differ; without duals: where
+    the flow is at a limit). Flows are free of cost, so where no limit binds the LP may park
+    a flow anywhere within its limits: ``forward_peak_mw``, ``reverse_peak_mw`` and
+    ``flow_mean_mw`` are those of one optimal dispatch, not of every one."""
+    d, p = built.data, built.parts
+    w = d.series.weight_h
+    a = _node_steps(built, dispatch)
+    duals = _duals(matrix, result, p.stranded.stranded_limit)
+    value = np.full(a["draw"].shape, np.nan)
+    if duals:
+        node_at = {n: i for i, n in enumerate(d.nodes)}
+        step_at = {t: j for j, t in enumerate(d.timesteps)}
+        for (n, t), v in duals.items():
+            value[node_at[n], step_at[t]] = -v
+    firm = _values(p.stranded.firm_capacity_mw)
+    campus_mw = _expression_values(p.siting.campus_mw)
+    supplied = np.maximum(0.0, a["draw"] + a["net_export"])
+    zones = scenario.zones.set_index("zone")
+    cells = scenario.region_zones[scenario.region_zones["stranded_apportion_pct"] > 0]
+    feeding = (
+        (cells["region"] + " " + cells["stranded_apportion_pct"].map("{:.1f}%".format))
+        .groupby(cells["zone"])
+        .agg(", ".join)
+        .to_dict()
+    )
+    has_row = ~np.isnan(value).all(axis=1)
+    zone_rows = pd.DataFrame(
+        {
+            "zone": d.nodes,
+            "region": [d.node_region[n] for n in d.nodes],
+            "reeds_ba": zones["reeds_ba"].reindex(d.nodes).to_numpy(),
+            "lat": zones["lat"].reindex(d.nodes).to_numpy(),
+            "lon": zones["lon"].reindex(d.nodes).to_numpy(),
+            "supplying_regions": [feeding.get(n, "") for n in d.nodes],
+            "sites": [len(d.sites_in_node[n]) for n in d.nodes],
+            "campus_mw": [sum(campus_mw.get(s, 0.0) for s in d.sites_in_node[n]) for n in d.nodes],
+            "grid_import_peak_mw": a["draw"].max(axis=1, initial=0.0),
+            "stranded_available_mwh": a["available"] @ w,
+            "stranded_used_mwh": np.minimum(a["available"], supplied) @ w,
+            "import_mwh": np.maximum(0.0, -a["net_export"]) @ w,
+            "export_mwh": np.maximum(0.0, a["net_export"]) @ w,
+            "firm_capacity_mw": [firm.get(n, 0.0) for n in d.nodes],
+            "firm_capacity_usd": [
+                firm.get(n, 0.0) * d.node_firm_capacity_usd_per_mw_year[n] for n in d.nodes
+            ],
+            "stranded_dual_usd_per_mw_year": np.where(has_row, np.nansum(value, axis=1), np.nan),
+        }
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zone_rows["stranded_used_pct"] = (
+            100
+            * zone_rows["stranded_used_mwh"]
+            / zone_rows["stranded_available_mwh"].where(zone_rows["stranded_available_mwh"] > 0)
+        )
+
+    links = scenario.interfaces.set_index("interface")
+    flow = a["flow"]
+    forward = np.array([d.interface_forward_mw[i] for i in d.interfaces])
+    reverse = np.array([d.interface_reverse_mw[i] for i in d.interfaces])
+    tol = AT_LIMIT_TOLERANCE_MW
+    at_limit = ((forward[:, None] > 0) & (flow >= forward[:, None] - tol)) | (
+        (reverse[:, None] > 0) & (flow <= -reverse[:, None] + tol)
+    )
+    if duals:
+        node_at = {n: i for i, n in enumerate(d.nodes)}
+        ends_from = value[[node_at[d.interface_from[i]] for i in d.interfaces]]
+        ends_to = value[[node_at[d.interface_to[i]] for i in d.interfaces]]
+        gain = np.nan_to_num(ends_to - ends_from).reshape(flow.shape)
+        forward_value = np.maximum(gain, 0.0).sum(axis=1)
+        reverse_value = np.maximum(-gain, 0.0).sum(axis=1)
+        # where the ends' values differ, the limit binds (the flow is at it); a flow at a limit
+        # whose ends are worth the same is one of many equally good flows
+        at_limit = np.abs(gain) > BINDING_TOLERANCE_USD_PER_MW
+    else:
+        forward_value = reverse_value = np.full(len(d.interfaces), np.nan)
+    hours = d.hours_per_year
+    interface_rows = pd.DataFrame(
+        {
+            "interface": d.interfaces,
+            "from_zone": [d.interface_from[i] for i in d.interfaces],
+            "to_zone": [d.interface_to[i] for i in d.interfaces],
+            "kind": links["kind"].reindex(d.interfaces).to_numpy(),
+            "name": links["name"].reindex(d.interfaces).to_numpy(),
+            "forward_limit_mw": links["forward_mw"].reindex(d.interfaces).to_numpy(),
+            "reverse_limit_mw": links["reverse_mw"].reindex(d.interfaces).to_numpy(),
+            "forward_allowed_mw": forward,
+            "reverse_allowed_mw": reverse,
+            "forward_peak_mw": np.maximum(flow, 0.0).max(axis=1, initial=0.0),
+            "reverse_peak_mw": np.maximum(-flow, 0.0).max(axis=1, initial=0.0),
+            "flow_mean_mw": flow @ w / hours if hours else 0.0,
+            "hours_at_limit_h": at_limit.astype(float) @ w,
+            "forward_dual_usd_per_mw_year": forward_value,
+            "reverse_dual_usd_per_mw_year": reverse_value,
+            "dual_usd_per_mw_year": forward_value + reverse_value,
+        }
+    )
+    return zone_rows, interface_rows
 
 
 def totals(
@@ -371,4 +536,42 @@ def collect_results(
     region_timesteps = region_timesteps_table(built, matrix, result, dispatch)
     regions = regions_table(built, region_timesteps)
     summary["totals"] = totals(built, sites, metros, regions)
-    return Results(summary, sites, metros, assignments, dispatch, regions, region_timesteps)
+    extras = {}
+    if built.data.deliverability == "zonal":
+        zones, interfaces = zonal_tables(built, matrix, result, dispatch, scenario)
+        extras = {"zones": zones, "interfaces": interfaces}
+        summary["zonal"] = zonal_summary(zones, interfaces)
+    return Results(summary, sites, metros, assignments, dispatch, regions, region_timesteps, extras)
+
+
+BINDING_SHOWN = 10
+"""Binding interfaces named in the summary, most valuable first."""
+
+
+def zonal_summary(zones: pd.DataFrame, interfaces: pd.DataFrame) -> dict:
+    """What ``summary.json`` says of a zonal run (``zonal``): zones and interfaces, the
+    interfaces that bind (one more MW on them is worth something; without duals: at their
+    limit in some step), and the most valuable of them with their value of one more MW (USD
+    per MW-year) and hours at the limit."""
+    binding = (
+        interfaces[interfaces["dual_usd_per_mw_year"].fillna(0) > 0]
+        if len(interfaces) and interfaces["dual_usd_per_mw_year"].notna().any()
+        else interfaces[interfaces["hours_at_limit_h"] > 0]
+    )
+    top = binding.sort_values("dual_usd_per_mw_year", ascending=False).head(BINDING_SHOWN)
+    return {
+        "zones": len(zones),
+        "interfaces": len(interfaces),
+        "binding_interfaces": len(binding),
+        "most_valuable": {
+            r.interface: {
+                "from_zone": r.from_zone,
+                "to_zone": r.to_zone,
+                "dual_usd_per_mw_year": None
+                if pd.isna(r.dual_usd_per_mw_year)
+                else float(r.dual_usd_per_mw_year),
+                "hours_at_limit_h": float(r.hours_at_limit_h),
+            }
+            for r in top.itertuples()
+        },
+    }

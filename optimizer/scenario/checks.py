@@ -257,3 +257,54 @@ def check_inference_profiles(
                 f"{label}: column profile_zone: no metro in {labels['metros']} follows "
                 f"{list_text(unused)}"
             )
+
+
+APPORTION_TOLERANCE_PCT = 0.01
+"""A region's stranded_apportion_pct may sum to 100 within this, % (rounding in a file)."""
+
+
+def check_zonal(
+    clean: Mapping[str, pd.DataFrame | None],
+    region_ids: set[str],
+    labels: Mapping[str, str],
+    problems: list[str],
+) -> None:
+    """Under ``grid.deliverability: zonal``: zones name known regions; every site's
+    ``reeds_zone`` is a zone; every region's stranded power is apportioned to known zones with
+    shares summing to 100 %; interfaces link two different known zones."""
+    zones, shares, interfaces = clean["zones"], clean["region_zones"], clean["interfaces"]
+    if zones is None:
+        return
+    zone_ids = known(zones["zone"])
+    check_refs(zones, "region", region_ids, labels["zones"], labels["regions"], problems)
+    sites = clean["sites"]
+    check_refs(sites, "reeds_zone", zone_ids, labels["sites"], labels["zones"], problems)
+    if shares is not None:
+        label = labels["region_zones"]
+        check_refs(shares, "region", region_ids, label, labels["regions"], problems)
+        check_refs(shares, "zone", zone_ids, label, labels["zones"], problems)
+        valid = shares[shares["region"].notna() & shares["stranded_apportion_pct"].notna()]
+        total = valid.groupby("region")["stranded_apportion_pct"].sum()
+        for region in sorted(region_ids):
+            if region not in total.index:
+                problems.append(
+                    f"{label}: region {region!r} has no zone (its stranded power would reach "
+                    "no site); give it at least one row"
+                )
+            elif abs(float(total[region]) - 100.0) > APPORTION_TOLERANCE_PCT:
+                problems.append(
+                    f"{label}: column stranded_apportion_pct: region {region!r}'s shares sum "
+                    f"to {float(total[region]):g} %, not 100"
+                )
+    if interfaces is not None:
+        label = labels["interfaces"]
+        for column in ("from_zone", "to_zone"):
+            check_refs(interfaces, column, zone_ids, label, labels["zones"], problems)
+        loops = interfaces[
+            interfaces["from_zone"].notna() & (interfaces["from_zone"] == interfaces["to_zone"])
+        ]
+        for line, zone in zip(loops["_line"], loops["from_zone"], strict=True):
+            problems.append(
+                f"{label}: row {int(line)}, column to_zone: the interface links zone {zone!r} "
+                "to itself"
+            )

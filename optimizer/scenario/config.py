@@ -205,6 +205,39 @@ class SolverConfig(Section):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="solver random seed")
 
 
+INTERFACE_SHARE_PCT = 25.0
+"""Default share of an interface's transfer limit that new load may use, %.
+
+The NARIS 2024 limits between ReEDS zones are transfer capabilities of the whole path, and the
+path already carries the flows that serve today's load: at the seasonal peak, the hours a
+deliverability study looks at, the major paths run near their ratings (WECC's path flow
+studies track how often a path exceeds 75 % of its operating transfer capability, the level at
+which it counts as heavily used). A quarter of the limit is what is left when existing flows
+take three quarters, the heavily-used level, and it is applied in every hour: off-peak, when
+most stranded power appears, more is usually free, so the default errs towards less transfer
+than a path could give. A scenario choice: vary it with ``--set grid.interface_share_pct=50``."""
+
+
+class GridConfig(Section):
+    """How stranded power reaches the sites: a copper plate per region, or zones and
+    interfaces (``zones.csv``, ``region_zones.csv``, ``interfaces.csv``)."""
+
+    deliverability: Literal["ba", "zonal"] = Field(
+        "ba",
+        description="ba: a region's stranded power feeds any of its sites (copper plate per "
+        "region); zonal: each region's stranded power is apportioned to its zones "
+        "(region_zones.csv), a site draws in its zone (sites' reeds_zone), and power moves "
+        "between zones over interfaces (interfaces.csv) within their allowed share",
+    )
+    interface_share_pct: float = Field(
+        INTERFACE_SHARE_PCT,
+        ge=0,
+        le=100,
+        description="share of each interface's transfer limit (both ways) that new load may "
+        "use, % (zonal only; existing flows use most of a path at peak)",
+    )
+
+
 class TablesConfig(Section):
     """File names of the tables, relative to the scenario folder."""
 
@@ -231,6 +264,16 @@ class TablesConfig(Section):
         description="hours of each weather year each step stands for (steps drawn from "
         "several years); null: the steps stand for one year",
     )
+    zones: str | None = Field(
+        "zones.csv", description="grid zones (grid.deliverability: zonal); read only then"
+    )
+    region_zones: str | None = Field(
+        "region_zones.csv",
+        description="each region's stranded power apportioned to its zones (zonal only)",
+    )
+    interfaces: str | None = Field(
+        "interfaces.csv", description="transfer limits between zones (zonal only)"
+    )
 
 
 class ScenarioConfig(Section):
@@ -250,6 +293,7 @@ class ScenarioConfig(Section):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="storage")
     latency: LatencyConfig = Field(default_factory=LatencyConfig, description="latency model")
     solver: SolverConfig = Field(default_factory=SolverConfig, description="solver options")
+    grid: GridConfig = Field(default_factory=GridConfig, description="grid deliverability")
     tables: TablesConfig = Field(default_factory=TablesConfig, description="table file names")
     build: UsBuildConfig | None = Field(
         None, description="settings of the US scenario builder; null in hand-written scenarios"

@@ -29,6 +29,7 @@ from optimizer.scenario.checks import (
     check_timesteps,
     check_training,
     check_year_weights,
+    check_zonal,
     computed_latency,
     known,
 )
@@ -52,6 +53,9 @@ _FRAMES = (
     "latency",
     "inference_profiles",
     "year_weights",
+    "zones",
+    "region_zones",
+    "interfaces",
 )
 
 
@@ -74,6 +78,9 @@ class Scenario:
             ``inference_profile`` in timesteps.
         year_weights: ``timestep, weather_year, weight_h`` when the steps stand for several
             weather years (each step's mean over the years is its ``weight_h``), else None.
+        zones, region_zones, interfaces: under ``grid.deliverability: zonal`` the grid zones,
+            each region's stranded power apportioned to its zones, and the transfer limits
+            between zones (columns as in :data:`TABLES`); None under ``ba``.
         source: the scenario folder, or ``"<memory>"``.
         warnings: remarks that do not stop a run (e.g. step weights not summing to a year).
     """
@@ -88,6 +95,9 @@ class Scenario:
     latency: pd.DataFrame
     inference_profiles: pd.DataFrame
     year_weights: pd.DataFrame | None = None
+    zones: pd.DataFrame | None = None
+    region_zones: pd.DataFrame | None = None
+    interfaces: pd.DataFrame | None = None
     source: str = "<memory>"
     warnings: list[str] = field(default_factory=list)
 
@@ -140,9 +150,18 @@ def _validate(
     warnings: list[str] = []
     config, usable = validate_settings(raw_config, sources, problems)
     labels = {key: getattr(usable.tables, key) or f"{key}.csv" for key in TABLES}
+    zonal = usable.grid.deliverability == "zonal"
     clean: dict[str, pd.DataFrame | None] = {}
     for key, spec in TABLES.items():
+        if spec.zonal and not zonal:
+            clean[key] = None
+            continue
         raw = get_frame(key, labels[key], usable)
+        if raw is None and spec.zonal:
+            problems.append(
+                f"{labels[key]}: needed: grid.deliverability is zonal, which reads zones, "
+                "region_zones and interfaces (or set grid.deliverability: ba)"
+            )
         clean[key] = None if raw is None else clean_table(raw, spec, labels[key], usable, problems)
 
     for key in ("sites", "regions", "timesteps"):
@@ -192,6 +211,8 @@ def _validate(
         latency = admissible(pairs, sites, metros, labels, problems, require_reach)
     if config is not None and sites is not None:
         check_training(config, sites, labels, sources, problems)
+    if zonal and sites is not None and region_ids is not None:
+        check_zonal(clean, set(region_ids), labels, problems)
 
     if problems or config is None:
         return None
@@ -278,6 +299,9 @@ def _assemble(
             tables["timesteps"].set_index("timestep")["inference_profile"],
         ),
         year_weights=tables.get("year_weights"),
+        zones=tables.get("zones"),
+        region_zones=tables.get("region_zones"),
+        interfaces=tables.get("interfaces"),
         source=source,
     )
 
@@ -351,6 +375,9 @@ def scenario_from_frames(
     year_weights: pd.DataFrame | None = None,
     source: str = "<memory>",
     require_reach: bool = True,
+    zones: pd.DataFrame | None = None,
+    region_zones: pd.DataFrame | None = None,
+    interfaces: pd.DataFrame | None = None,
 ) -> Scenario:
     """A scenario from settings and frames built in Python, with the same checks as a folder.
 
@@ -368,6 +395,9 @@ def scenario_from_frames(
         "latency": latency,
         "inference_profiles": inference_profiles,
         "year_weights": year_weights,
+        "zones": zones,
+        "region_zones": region_zones,
+        "interfaces": interfaces,
     }
     problems: list[str] = []
 

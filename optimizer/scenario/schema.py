@@ -273,7 +273,13 @@ def schema_text() -> str:
         *_table_text(_schema_rows(ScenarioConfig, ""), header),
     ]
     for key, spec in TABLES.items():
-        optional = " (optional)" if spec.optional else ""
+        optional = (
+            " (grid.deliverability: zonal only)"
+            if spec.zonal
+            else " (optional)"
+            if spec.optional
+            else ""
+        )
         lines += [
             "",
             f"{key}.csv{optional}: file name set by tables.{key}; unique key: "
@@ -296,5 +302,8 @@ def schema_text() -> str:
         "A sites.csv row with count > 1 stands for that many identical sites (each may host "
         "one campus block) and",
         "needs edge_allowed false.",
+        "Under grid.deliverability: zonal, every site's reeds_zone is a zone of zones.csv, each "
+        "region's stranded_apportion_pct",
+        "in region_zones.csv sums to 100, and interfaces.csv links two different zones.",
     ]
     return "\n".join(lines)

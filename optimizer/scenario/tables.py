@@ -52,6 +52,8 @@ class TableSpec:
     columns: tuple[Column, ...]
     unique: tuple[str, ...]
     optional: bool = False
+    zonal: bool = False
+    """read only under ``grid.deliverability: zonal`` (and then required)"""
 
     @property
     def names(self) -> list[str]:
@@ -325,6 +327,73 @@ TABLES: dict[str, TableSpec] = {
         ),
         ("timestep", "weather_year"),
         optional=True,
+    ),
+    "zones": TableSpec(
+        "zones",
+        (
+            Column("zone", "str", "grid zone id (unique), e.g. a ReEDS zone p1..p134"),
+            Column(
+                "region",
+                "str",
+                "region whose firm capacity price applies to firm capacity procured in the zone "
+                "(in regions)",
+            ),
+            Column("reeds_ba", "str", "ReEDS's own BA label of the zone, for people", default=""),
+            _LAT,
+            _LON,
+        ),
+        ("zone",),
+        zonal=True,
+    ),
+    "region_zones": TableSpec(
+        "region_zones",
+        (
+            _REGION,
+            Column("zone", "str", "zone (in zones)"),
+            Column(
+                "population",
+                "float",
+                "population the apportionment counts in the cell, for people",
+                default=0.0,
+                ge=0,
+            ),
+            Column("area_km2", "float", "area of the cell, km2, for people", default=0.0, ge=0),
+            Column(
+                "basis",
+                "str",
+                "what the apportionment follows (the US builder: population, area), for people",
+                default="",
+            ),
+            Column(
+                "stranded_apportion_pct",
+                "float",
+                "share of the region's stranded power that lies in the zone, % (a region's "
+                "shares sum to 100)",
+                ge=0,
+                le=100,
+            ),
+        ),
+        ("region", "zone"),
+        zonal=True,
+    ),
+    "interfaces": TableSpec(
+        "interfaces",
+        (
+            Column("interface", "str", "interface id (unique)"),
+            Column("from_zone", "str", "zone at one end (in zones)"),
+            Column("to_zone", "str", "zone at the other end (in zones)"),
+            Column(
+                "kind",
+                "str",
+                "AC, or a link outside the AC network (the US builder: LCC, B2B), for people",
+                default="AC",
+            ),
+            Column("forward_mw", "float", "transfer limit from from_zone to to_zone, MW", ge=0),
+            Column("reverse_mw", "float", "transfer limit from to_zone to from_zone, MW", ge=0),
+            Column("name", "str", "name of the path or project, for people", default=""),
+        ),
+        ("interface",),
+        zonal=True,
     ),
 }
 """Every scenario table, by its key in ``tables`` (``scenario.yaml``)."""

@@ -118,21 +118,22 @@ def edge_modules_mip(
     """Edge modules from a small MIP of the edge decisions alone, the rest of the plan fixed.
 
     Serving 1 MW of peak inference at site s for a metro of zone z costs its energy and the
-    value of the stranded power it takes, step by step (``stranded_value[r, t]``: the marginal
-    cost of one more MW drawn in region r at step t, from the duals of the plan's LP), times
+    value of the stranded power it takes, step by step (``stranded_value[n, t]``: the marginal
+    cost of one more MW drawn at grid node n at step t, from the duals of the plan's LP), times
     PUE; each module costs its annualized capex, delay and spur; a site's peak draw beyond its
     connection needs an upgrade. This keeps the hourly detail out while pricing it. The
     modules and the demand rows are the model's own (``add_edge_modules``, ``add_demand``).
     """
     c, crf = d.costs, d.crf
     zones = sorted({d.metro_zone[mm] for mm in d.metros})
+    places = {(d.site_region[s], d.site_node[s]) for s in d.edge_sites}
     energy = {
-        (r, z): sum(
+        (r, n, z): sum(
             d.inference_profile[z, t]
-            * (d.weight_h[t] * d.price_usd_per_mwh[r, t] + stranded_value.get((r, t), 0.0))
+            * (d.weight_h[t] * d.price_usd_per_mwh[r, t] + stranded_value.get((n, t), 0.0))
             for t in d.timesteps
         )
-        for r in d.regions
+        for r, n in places
         for z in zones
     }
     m = pyo.ConcreteModel()
@@ -176,7 +177,7 @@ def edge_modules_mip(
         + sum(
             d.pue[s]
             * (
-                energy[d.site_region[s], d.metro_zone[mm]]
+                energy[d.site_region[s], d.site_node[s], d.metro_zone[mm]]
                 + d.energy_price_adder_usd_per_mwh[s] * d.inference_energy_h(d.metro_zone[mm])
             )
             * m.served_mw[s, mm]

@@ -41,6 +41,7 @@ def _frames(build: UsBuild) -> dict[str, pd.DataFrame]:
             parts = {part: getattr(steps, part) for part in _STEPS}
             frames.update({f"{name}.{p}": f for p, f in parts.items() if f is not None})
     frames.update({f"table.{name}": table for name, table in build.tables.items()})
+    frames.update({f"grid.{name}": table for name, table in build.grid.items()})
     return frames
 
 
@@ -70,6 +71,7 @@ def load_build(folder: Path) -> tuple[UsBuild, dict[str, Any]]:
         latency=frames["latency"],
         days=steps("days"),
         full_year=steps("full_year"),
+        grid={k.removeprefix("grid."): v for k, v in frames.items() if k.startswith("grid.")},
         weather_years={
             int(name.removeprefix("year").removesuffix(".timesteps")): steps(
                 name.removesuffix(".timesteps")

@@ -59,6 +59,7 @@ from optimizer.builders.us import latency as lat
 from optimizer.builders.us import places as pl
 from optimizer.builders.us import sites as st
 from optimizer.builders.us import timeseries as tsr
+from optimizer.builders.us import zones as zn
 from optimizer.builders.us.settings import NO_BUILD
 from optimizer.errors import InputError
 from optimizer.inputs.project import PROJECT_DATA_DIR
@@ -86,6 +87,8 @@ class UsInputs:
     ba_polygons: gpd.GeoDataFrame
     counties: gpd.GeoDataFrame
     reeds_zones: gpd.GeoDataFrame
+    reeds_interfaces: pd.DataFrame
+    reeds_links: pd.DataFrame
     metros: gpd.GeoDataFrame
     datacenters: gpd.GeoDataFrame
     queue: pd.DataFrame
@@ -121,6 +124,9 @@ class UsBuild:
     """the representative days"""
     full_year: Steps | None
     """every hour of the model year (None when not built)"""
+    grid: dict[str, pd.DataFrame]
+    """zonal deliverability (:mod:`.zones`): ``zones``, ``region_zones`` (each BA's stranded
+    power apportioned to its zones) and ``interfaces``"""
     weather_years: dict[int, Steps]
     """every hour of each year of the record, for the BAs with its load (empty when the full
     year is not built); the BAs that sit a year out are in ``tables["weather_year_coverage"]``"""
@@ -144,6 +150,8 @@ def load_inputs(
         ba_polygons=ds.load_ba_polygons(data_dir, all_bas=not duke22_polygons),
         counties=ds.load_counties(data_dir),
         reeds_zones=ds.load_reeds_zones(data_dir),
+        reeds_interfaces=ds.load_reeds_interfaces(data_dir),
+        reeds_links=ds.load_reeds_links(data_dir),
         metros=ds.load_metros(data_dir),
         datacenters=ds.load_datacenters(data_dir),
         queue=ds.load_interconnection_queue(data_dir),
@@ -338,6 +346,37 @@ def build_sites(
         lambda q: " ".join(ba for ba in placed if queue_region[ba] == q and ba in hosts)
     )
     return sites, campus, by_region
+
+
+def sites_in_zones(sites: pd.DataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``sites`` with every ``reeds_zone`` given: a site in no zone polygon within
+    :data:`.sites.PLACE_MAX_GAP_KM` takes the nearest zone (its hourly node under zonal
+    deliverability)."""
+    missing = sites["reeds_zone"].eq("") | sites["reeds_zone"].isna()
+    if not missing.any():
+        return sites
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(sites.loc[missing, "lon"], sites.loc[missing, "lat"]),
+        index=sites.index[missing],
+        crs="EPSG:4326",
+    ).to_crs(pl.METRIC_CRS)
+    near = gpd.sjoin_nearest(points, zones[["rb", "geometry"]].to_crs(pl.METRIC_CRS), how="left")
+    near = near[~near.index.duplicated()]
+    out = sites.copy()
+    out.loc[near.index, "reeds_zone"] = near["rb"].to_numpy()
+    return out
+
+
+def build_zones(inputs: UsInputs, bas: list[str], sites: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tables of zonal deliverability over the modelled BAs (:mod:`.zones`): ``zones``,
+    ``region_zones`` (the cells with a share) and ``interfaces``."""
+    cells = zn.cells(inputs.ba_polygons, inputs.reeds_zones, inputs.metros, bas)
+    zones = zn.zone_table(inputs.reeds_zones, cells, sites)
+    interfaces = zn.interface_table(
+        inputs.reeds_interfaces, inputs.reeds_links, zones["zone"].tolist()
+    )
+    shared = cells[cells["stranded_apportion_pct"] > 0].reset_index(drop=True)
+    return {"zones": zones, "region_zones": shared, "interfaces": interfaces}
 
 
 def state_utc_offsets(path: Path = STATE_TIMEZONES) -> dict[str, int]:
@@ -558,6 +597,8 @@ def build_us(
         )
     left = bas_table.loc[~bas_table["modelled"], "ba"].tolist()
     say(f"BAs: {len(bas)} of {len(requested)} modelled" + (f"; left out {left}" if left else ""))
+    sites = sites_in_zones(sites, inputs.reeds_zones)
+    grid = stage("zones", build_zones, inputs, bas, sites)
     metros = build_metros(config, inputs)
     metros, pairs, left_out = stage("latency", build_latency, config, inputs, sites, metros)
     left_out["reason"] = left_out_reasons(
@@ -583,6 +624,7 @@ def build_us(
         latency=pairs[["site", "metro", "latency_ms"]],
         days=_steps(days, zones),
         full_year=None if full is None else _steps(full, zones),
+        grid=grid,
         weather_years=years,
         tables={
             "weather_year_coverage": year_table,
@@ -591,6 +633,7 @@ def build_us(
             "representative_days": days.days,
             "peak_days": days.peak_reasons,
             "campus_candidates": candidates,
+            "region_zones": grid["region_zones"],
             "left_out_metros": left_out,
         }
         | ({} if plan_years is None else {"plan_years": plan_years}),
@@ -669,6 +712,9 @@ def assemble(
             inference_profiles=steps.inference_profiles,
             year_weights=steps.year_weights,
             source=label,
+            zones=build.grid["zones"],
+            region_zones=build.grid["region_zones"],
+            interfaces=build.grid["interfaces"],
         )
 
     full = build.full_year if full_year else None

@@ -137,6 +137,36 @@
   assignmentLayer.addTo(map);
   overlays["Assignments (site \u2192 metro)"] = assignmentLayer;
 
+  // binding interfaces between zones (zonal runs): width by MW allowed, colour by value
+  var interfaces = located(D.interfaces);
+  if (interfaces.length) {
+    var maxAllowed = Math.max.apply(null, [1e-9].concat(interfaces.map(function (f) {
+      return Math.max(f.properties.forward_allowed_mw || 0, f.properties.reverse_allowed_mw || 0);
+    })));
+    var maxValue = Math.max.apply(null, [1e-9].concat(interfaces.map(function (f) {
+      return f.properties.dual_usd_per_mw_year || 0;
+    })));
+    var interfaceLayer = L.layerGroup();
+    interfaces.forEach(function (f) {
+      var p = f.properties;
+      var c = f.geometry.coordinates;
+      var allowed = Math.max(p.forward_allowed_mw || 0, p.reverse_allowed_mw || 0);
+      L.polyline([[c[0][1], c[0][0]], [c[1][1], c[1][0]]], {
+        pane: pane("dcsite-interfaces", 415),
+        className: "dcsite-interface",
+        color: S.interface_color,
+        weight: 2 + 6 * Math.sqrt(allowed / maxAllowed),
+        opacity: 0.35 + 0.6 * Math.sqrt((p.dual_usd_per_mw_year || 0) / maxValue),
+        dashArray: p.kind && p.kind !== "AC" ? "6 4" : null,
+      })
+        .bindPopup(popup("interface " + p.from_zone + " \u2194 " + p.to_zone, p,
+          D.fields.interface))
+        .addTo(interfaceLayer);
+    });
+    interfaceLayer.addTo(map);
+    overlays["Binding interfaces between zones"] = interfaceLayer;
+  }
+
   // metros
   var metros = located(D.metros);
   var maxDemand = Math.max.apply(null, [1e-9].concat(metros.map(function (f) {
@@ -279,6 +309,10 @@
     html += row(dot(S.metro_color, "#fff"), "metro, demand served");
     html += row(dot(S.metro_unserved_color, "#fff"), "metro with unserved demand");
     html += row(line(S.assignment_color), "assignment (width \u221d served MW)");
+    if (interfaces.length) {
+      html += row(line(S.interface_color), "binding interface between zones (width \u221d " +
+        "MW allowed, darker = more valuable)");
+    }
     html += "<h4>Regions: stranded power used (%)</h4><div class='dcsite-ramp'>";
     S.region_bins.forEach(function (bin, i) {
       html += "<span style='background:" + S.region_colors[i] + "'>" + bin + "+</span>";
