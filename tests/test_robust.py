@@ -173,3 +173,14 @@ def test_days_a_ba_misses_are_left_out_and_a_year_missing_most_of_its_days_sits_
 def test_too_few_peak_days_for_the_years_is_refused():
     with pytest.raises(InputError, match="at least 2 per year"):
         ts.record_days(_record_load(), OFFSETS, YEARS, 3, (2021, 2023), max_peak_days=5)
+
+
+def test_hours_filled_in_the_days_drawn_from_are_listed():
+    # BBB misses 5 hours of 2022 (filled from the day before): they are listed as filled, as
+    # a single year's filled hours are
+    start = 8760 + 24 * 200 + 3
+    drawn = ts.record_days(_record_load((start, start + 5)), OFFSETS, YEARS, 3, (2021, 2023))
+    assert drawn.years.set_index("year").loc[2022, "filled"] == "BBB (5 h)"
+    index = pd.date_range("2021-01-01 01:00", "2024-01-01 00:00", freq="h", tz="UTC")
+    gap = set(index[start : start + 5])
+    assert set(drawn.days.filled_hours_utc) == gap

@@ -179,9 +179,10 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
         m.curtail_excess_mwh = pyo.Var(m.hourly_campus_sites, domain=pyo.NonNegativeReals)
         m.pool_curtail_excess_mwh = pyo.Var(m.pools, domain=pyo.NonNegativeReals)
 
-    def budget(curtailed, excess, campus_mw, year=None):
+    def budget(curtailed, key, excess, campus_mw, year=None):
+        """``curtailed[key, t]`` weighted over the steps (of ``year``) within the budget."""
         weight = d.weight_h if year is None else d.year_weight_h[year]
-        used = sum(w * curtailed[t] for t, w in weight.items())
+        used = sum(w * curtailed[key, t] for t, w in weight.items())
         allowed = (
             d.curtailment_budget_frac * (hours if year is None else d.year_hours[year]) * campus_mw
         )
@@ -193,16 +194,15 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.power_curtail_budget = pyo.Constraint(
         averaged,
         rule=lambda m, s: budget(
-            {t: m.curtailed_mw[s, t] for t in d.timesteps},
+            m.curtailed_mw,
+            s,
             m.curtail_excess_mwh[s] if d.operational_check else 0,
             m.campus_mw[s],
         ),
     )
     m.power_curtail_budget_year = pyo.Constraint(
         [(s, y) for s in m.hourly_campus_sites for y in d.budget_years],
-        rule=lambda m, s, y: budget(
-            {t: m.curtailed_mw[s, t] for t in d.timesteps}, 0, m.campus_mw[s], y
-        ),
+        rule=lambda m, s, y: budget(m.curtailed_mw, s, 0, m.campus_mw[s], y),
     )
 
     # one variable per pool, so that the hourly rows hold one term for the pool's campuses
@@ -224,16 +224,15 @@ def add_power(m: pyo.ConcreteModel, d: ModelData) -> None:
     m.power_pool_curtail_budget = pyo.Constraint(
         [] if d.budget_years else m.pools,
         rule=lambda m, p: budget(
-            {t: m.pool_curtailed_mw[p, t] for t in d.timesteps},
+            m.pool_curtailed_mw,
+            p,
             m.pool_curtail_excess_mwh[p] if d.operational_check else 0,
             pooled_mw[p],
         ),
     )
     m.power_pool_curtail_budget_year = pyo.Constraint(
         [(p, y) for p in m.pools for y in d.budget_years],
-        rule=lambda m, p, y: budget(
-            {t: m.pool_curtailed_mw[p, t] for t in d.timesteps}, 0, pooled_mw[p], y
-        ),
+        rule=lambda m, p, y: budget(m.pool_curtailed_mw, p, 0, pooled_mw[p], y),
     )
 
     def capacity(m, s):

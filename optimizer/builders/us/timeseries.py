@@ -685,7 +685,8 @@ def record_days(
         if not used:
             continue
         measured = ~load.reindex(stamps).isna().any(axis=1).to_numpy()
-        hours = _hours(frame.fillna(0.0), thresholds, utc_offsets_h, measured, ())
+        filled_stamps = tuple(stamps[~measured & ~gaps.any(axis=1)])
+        hours = _hours(frame.fillna(0.0), thresholds, utc_offsets_h, measured, filled_stamps)
         parts.append(_some_days(hours, complete))
         year_days[year] = n_days
     table = pd.DataFrame(rows)
