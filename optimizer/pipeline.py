@@ -71,6 +71,8 @@ class Prepared:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """the builder's tables, written into the run folder (``time_to_power``, ...)"""
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    source: Source | None = None
+    """what the scenario was read or built from; its run folder records it (``scenario/``)"""
     info: dict[str, Any] = field(default_factory=dict)
     """keys the run's summary gains for a built scenario: ``build`` (key, id, seconds, reused),
     ``bas`` (BAs asked for and modelled, those left out with the reason, those whose seasonal
@@ -95,7 +97,8 @@ def prepare(
     started = time.perf_counter()
     if not source.built:
         scenario = load_scenario(source.path, source.overrides, source.override_files)
-        return Prepared(scenario, stage_seconds={"scenario load": time.perf_counter() - started})
+        stages = {"scenario load": time.perf_counter() - started}
+        return Prepared(scenario, source=source, stage_seconds=stages)
     config = source.config()
     build, record = cached_build(config, data_dir, cache_dir, full_year, say)
     if record["reused"]:
@@ -114,6 +117,7 @@ def prepare(
         weather_years=years,
         tables=build.tables,
         stage_seconds=stages,
+        source=source,
         info={
             "build": record,
             "bas": ba_summary(build.tables["balancing_authorities"]),
@@ -170,7 +174,8 @@ def solve(
     the plan over every hour (``full_year`` in the summary) and in every year of the record
     (``weather_years``, with its tables ``weather_years`` and ``weather_year_bas``). The summary
     gains
-    ``stages_seconds`` and what preparing recorded; the results carry the builder's tables."""
+    ``stages_seconds`` and what preparing recorded; the results carry the builder's tables and
+    the source (recorded in the run folder)."""
     say = progress or (lambda _msg: None)
     scenario = prepared.scenario
     say(f"scenario {scenario.summary()}")
@@ -217,6 +222,7 @@ def solve(
     summary.update(prepared.info)
     results.timesteps = scenario.timesteps
     results.extras = {**prepared.tables, **results.extras}
+    results.source = prepared.source
     return results
 
 
@@ -228,7 +234,9 @@ def write_run(
     exports: bool = True,
 ) -> Path:
     """Write the run folder atomically (:meth:`Results.save`), with its GeoJSON layers, map and
-    plots unless ``exports`` is False; ``data_dir`` draws the map's states and BA polygons."""
+    plots unless ``exports`` is False; ``data_dir`` draws the map's states and BA polygons.
+    Results of a prepared source record it in the folder's ``scenario/``
+    (:meth:`optimizer.source.Source.record`)."""
     extras = (lambda folder: write_run_exports(folder, data_dir)) if exports else None
     return results.save(out_dir, extras=extras, protect=protect)
 
