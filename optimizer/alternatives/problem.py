@@ -9,13 +9,31 @@ every near-optimal plan satisfies the *cost row*
 
 besides every row of the model. Each task minimises (or maximises) a weighted campus MW
 w'x over that feasible set: ``w[build_campus[s, k]] = block_mw[k]`` for the sites s of a BA, of
-one site, or of the sites a Hop-Skip-Jump step avoids (:mod:`optimizer.alternatives.tasks`).
-HiGHS gets the new costs (``changeColsCost``, offset 0) and the best known plan for them as its
-starting solution (``setSolution``): the run's plan is feasible for every task, and so is every
-plan found since (kept in a small pool). Campus MW takes values in multiples of the GCD ``g`` of
-the block sizes, so an absolute gap below ``g`` proves the value found optimal; each solve is
-also capped by a time limit, and both the value found (a real plan within the slack) and
-HiGHS' bound are reported.
+one site, or of the sites a Hop-Skip-Jump step avoids (:mod:`optimizer.alternatives.run`).
+
+Each solve has two parts, as the run's own solve (:mod:`optimizer.solve.heuristic`):
+
+1. **Bound.** The LP relaxation with the cost row, in one HiGHS instance per worker: a task
+   changes only the costs (``changeColsCost``), so the simplex starts from the previous task's
+   basis. Its optimum bounds the near-optimal MIP: from below when minimising, from above when
+   maximising.
+2. **Plan.** The relaxed campuses rounded, the edge modules kept at the run's plan, and the LP
+   with those integers fixed solved for the plan's exact cost (a second HiGHS instance, whose
+   integer columns' bounds change from plan to plan). Two roundings are tried in turn: per site
+   (:meth:`NearOptimal.round_sites`: each single site's relaxed campus MW rounded down to a
+   block, then the sites with the largest remainders rounded up to the smallest block that holds
+   their MW until the target is met; this does not depend on how a degenerate LP splits a
+   site's MW among blocks) and by largest remainder over blocks
+   (:func:`optimizer.solve.heuristic.round_campuses`). A plan within the cost row is a real
+   near-optimal plan and its campus MW the value found; if rounding pushes every plan over, the
+   LP is solved again with half, then a quarter of the slack and rounded again, and failing that
+   the best plan known for the objective (the run's plan or one found since, kept in a small
+   pool) is the value found.
+
+Campus MW takes values in multiples of the GCD ``g`` of the block sizes, so a bound within ``g``
+of the value found proves that value exact; otherwise both are reported. Branch and bound with
+the cost row was tried: on the default US scenario HiGHS had not finished its root LP within
+60 s per solve, where the relaxation with a warm basis takes seconds.
 
 The run's plan is read back from its run folder (``sites.csv``: campuses, campus MW and edge
 modules per site), its integers fixed, and the LP with them solved (:func:`plan_of_run`); its
@@ -36,7 +54,8 @@ import pandas as pd
 
 from optimizer.errors import InputError
 from optimizer.model import BuiltModel
-from optimizer.solve.highs import MatrixModel, SolverOptions, model_status, new_highs, solve_fixed
+from optimizer.solve.heuristic import round_campuses
+from optimizer.solve.highs import MatrixModel, SolverOptions, new_highs, solve_fixed
 
 COST_ROW_TOL = 1e-7
 """Relative room on the cost row for floating-point error (module docstring)."""
@@ -45,6 +64,8 @@ POOL_SIZE = 24
 MATCH_TOL = 1e-4
 """Relative difference allowed between the run's cost and its plan's cost in the rebuilt model."""
 ZERO_MW = 1e-3
+SLACK_SHARES = ((1.0, "rounded"), (0.5, "rounded, half slack"), (0.25, "rounded, quarter slack"))
+"""Shares of the slack the relaxation is solved with, in turn, until a rounding is within it."""
 """Campus MW below this is zero (values and bounds)."""
 
 
@@ -65,12 +86,14 @@ class Found:
 
     task: str
     status: str
-    """``optimal`` (proven within the block granularity), ``time_limit`` (value and bound as
-    found when stopped) or ``start`` (no better plan than the starting one in the time limit)"""
+    """``rounded`` (the rounded relaxation is within the slack), ``rounded, half slack``, ``known
+    plan`` (no rounding within the slack: the best plan known) or ``time_limit`` (the LP was
+    stopped: no bound, the best plan known)"""
     value_mw: float
     """the objective's campus MW in the best plan found (a real plan within the slack)"""
     bound_mw: float | None
-    """HiGHS' bound on the objective: a lower bound when minimising, upper when maximising"""
+    """the LP relaxation's bound on the objective: a lower bound when minimising, upper when
+    maximising (None when the LP was stopped by the time limit)"""
     cost_usd: float
     """the plan's cost, c'x + c0"""
     campus_mw: dict[str, float]
@@ -145,8 +168,8 @@ def block_granularity_mw(built: BuiltModel) -> float:
 
 
 class NearOptimal:
-    """The model in one HiGHS instance with the cost row; :meth:`solve` one objective at a time
-    (module docstring)."""
+    """The model in two HiGHS instances, the relaxation with the cost row and the fixed-plan
+    LP; :meth:`solve` one objective at a time (module docstring)."""
 
     def __init__(
         self,
@@ -157,29 +180,38 @@ class NearOptimal:
         slack_pct: float,
         options: SolverOptions,
     ) -> None:
-        self.matrix = matrix
+        self.built, self.matrix = built, matrix
         self.plan_cost_usd = float(plan_cost_usd)
         self.slack_pct = float(slack_pct)
-        self.options = options
         self.cost = np.asarray(matrix.lp.col_cost_, dtype=float)
         self.offset = float(matrix.objective_offset)
         self.limit_usd = (1 + slack_pct / 100) * plan_cost_usd + COST_ROW_TOL * abs(plan_cost_usd)
         self.granularity_mw = block_granularity_mw(built)
-        h = new_highs(matrix.lp, options)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 0.99 * self.granularity_mw)
-        nz = np.flatnonzero(self.cost).astype(np.int32)
-        h.addRow(-highspy.kHighsInf, self.limit_usd - self.offset, nz.size, nz, self.cost[nz])
-        h.changeObjectiveOffset(0.0)
-        self.h = h
         self.n = len(matrix.columns)
+        self.integers = matrix.integer_columns.astype(np.int32)
+        continuous = np.full(self.integers.size, highspy.HighsVarType.kContinuous)
+        lp = new_highs(matrix.lp, options)
+        if self.integers.size:
+            lp.changeColsIntegrality(self.integers.size, self.integers, continuous)
+        nz = np.flatnonzero(self.cost).astype(np.int32)
+        lp.addRow(-highspy.kHighsInf, self.limit_usd - self.offset, nz.size, nz, self.cost[nz])
+        lp.changeObjectiveOffset(0.0)
+        self.lp, self.cost_row = lp, matrix.lp.num_row_
+        fixed = new_highs(matrix.lp, options)
+        if self.integers.size:
+            fixed.changeColsIntegrality(self.integers.size, self.integers, continuous)
+        self.fixed = fixed
         blocks = _fitting_blocks(built, matrix)
+        self.campus_cols = np.array(
+            sorted(i for cols in blocks.values() for i in cols.values()), dtype=np.int64
+        )
         self.site_columns = {
             s: (np.array(list(cols.values()), dtype=np.int64),
                 np.array([built.data.block_mw[k] for k in cols], dtype=float))
             for s, cols in blocks.items()
         }  # fmt: skip
-        self.pool: list[np.ndarray] = [np.asarray(plan_x, dtype=float)]
+        self.plan_x = np.asarray(plan_x, dtype=float)
+        self.pool: list[np.ndarray] = [self.plan_x]
 
     def campus_mw(self, x: np.ndarray) -> dict[str, float]:
         """Campus MW per site of plan ``x`` (integers rounded; sites with none left out)."""
@@ -202,40 +234,101 @@ class NearOptimal:
             w[cols] += mw
         return -w if objective.maximise else w
 
+    def _relax(self, w: np.ndarray, limit_usd: float, time_limit_s: float) -> np.ndarray | None:
+        """The relaxation's optimum for costs ``w`` under a cost limit, or None (time limit)."""
+        h = self.lp
+        h.setOptionValue("time_limit", float(time_limit_s))
+        h.changeRowBounds(self.cost_row, -highspy.kHighsInf, limit_usd - self.offset)
+        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), w)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(h.getSolution().col_value, dtype=float)
+
+    def round_sites(self, x_relaxed: np.ndarray) -> dict[tuple[str, int], int] | None:
+        """Campus blocks from relaxed ones, per site (module docstring); None when a site row
+        stands for a group of sites."""
+        d = self.built.data
+        if any(d.count[s] != 1 for s in self.site_columns):
+            return None
+        blocks = _fitting_blocks(self.built, self.matrix)
+        chosen: dict[str, int] = {}
+        remainder: dict[str, tuple[float, int]] = {}
+        for s, cols in blocks.items():
+            m = float(sum(d.block_mw[k] * x_relaxed[i] for k, i in cols.items()))
+            below = [k for k in cols if d.block_mw[k] <= m + 1e-6]
+            if below:
+                chosen[s] = max(below, key=lambda k: d.block_mw[k])
+            held = m - (d.block_mw[chosen[s]] if s in chosen else 0.0)
+            above = [k for k in cols if d.block_mw[k] >= m - 1e-6 and k != chosen.get(s)]
+            if held > 1e-6 and above:
+                remainder[s] = (held, min(above, key=lambda k: d.block_mw[k]))
+        built_mw = sum(d.block_mw[k] for k in chosen.values())
+        for s, (_, k) in sorted(remainder.items(), key=lambda item: (-item[1][0], item[0])):
+            if built_mw >= d.training_target_mw - 1e-6:
+                break
+            built_mw += d.block_mw[k] - (d.block_mw[chosen[s]] if s in chosen else 0.0)
+            chosen[s] = k
+        return {(s, k): 1 for s, k in chosen.items()}
+
+    def _fixed_plan(
+        self, rounded: dict[tuple[str, int], int], time_limit_s: float
+    ) -> np.ndarray | None:
+        """The campuses ``rounded``, the run's edge modules, the rest re-optimised for cost."""
+        x = self.plan_x.copy()
+        x[self.campus_cols] = 0.0
+        cols = _fitting_blocks(self.built, self.matrix)
+        for (s, k), count in rounded.items():
+            x[cols[s][k]] = count
+        values = np.round(x[self.integers])
+        h = self.fixed
+        h.setOptionValue("time_limit", float(time_limit_s))
+        h.changeColsBounds(self.integers.size, self.integers, values, values)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(h.getSolution().col_value, dtype=float)
+
     def solve(self, objective: Objective, time_limit_s: float) -> Found:
-        """The best plan for ``objective`` within ``time_limit_s``, its value and HiGHS' bound."""
+        """The relaxation's bound and the best real plan found for ``objective`` (module
+        docstring), each LP within ``time_limit_s``."""
         started = time.perf_counter()
         w = self.weights(objective)
         sign = -1.0 if objective.maximise else 1.0
-        start = min(self.pool, key=lambda x: float(w @ np.round(x)))
-        h = self.h
-        h.setOptionValue("time_limit", float(time_limit_s))
-        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), w)
-        solution = highspy.HighsSolution()
-        solution.col_value = start
-        solution.value_valid = True
-        h.setSolution(solution)
-        h.run()
-        status, _ = model_status(h)
-        info = h.getInfo()
-        x = start
-        if info.primal_solution_status == 2:
-            found = np.asarray(h.getSolution().col_value, dtype=float)
-            if float(w @ np.round(found)) <= float(w @ np.round(start)) + 1e-9:
-                x = found
-        bound = info.mip_dual_bound
-        finite = math.isfinite(bound) and abs(bound) < 1e300
-        bound_mw = sign * float(bound) + 0.0 if finite else None  # + 0.0: no -0
-        value = sign * float(w @ np.round(x)) + 0.0
-        if x is start and status != "optimal":
-            status = "start"
-        self.pool.append(x)
-        if len(self.pool) > POOL_SIZE:
-            del self.pool[1]  # keep the run's plan
+        best = min(self.pool, key=lambda x: float(w @ np.round(x)))
+        status, bound_mw, x = "known plan", None, best
+        room = self.limit_usd - self.plan_cost_usd
+        for share, label in SLACK_SHARES:
+            relaxed = self._relax(w, self.plan_cost_usd + share * room, time_limit_s)
+            if relaxed is None:
+                status = "time_limit" if bound_mw is None else status
+                break
+            if bound_mw is None:
+                bound_mw = sign * float(w @ relaxed) + 0.0  # + 0.0: no -0
+            plan = None
+            for rounded in (
+                self.round_sites(relaxed),
+                round_campuses(self.matrix, self.built, relaxed),
+            ):
+                if rounded is None:
+                    continue
+                candidate = self._fixed_plan(rounded, time_limit_s)
+                if candidate is not None and self.plan_cost_of(candidate) <= self.limit_usd:
+                    plan = candidate
+                    break
+            if plan is not None:
+                if float(w @ np.round(plan)) <= float(w @ np.round(best)) + 1e-9:
+                    status, x = label, plan
+                break
+        self.lp.changeRowBounds(self.cost_row, -highspy.kHighsInf, self.limit_usd - self.offset)
+        if x is not best:
+            self.pool.append(x)
+            if len(self.pool) > POOL_SIZE:
+                del self.pool[1]  # keep the run's plan
         return Found(
             task=objective.task,
             status=status,
-            value_mw=value,
+            value_mw=sign * float(w @ np.round(x)) + 0.0,
             bound_mw=bound_mw,
             cost_usd=self.plan_cost_of(x),
             campus_mw=self.campus_mw(x),
