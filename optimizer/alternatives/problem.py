@@ -55,7 +55,13 @@ import pandas as pd
 from optimizer.errors import InputError
 from optimizer.model import BuiltModel
 from optimizer.solve.heuristic import round_campuses
-from optimizer.solve.highs import MatrixModel, SolverOptions, new_highs, solve_fixed
+from optimizer.solve.highs import (
+    MatrixModel,
+    SolverOptions,
+    model_status,
+    new_highs,
+    solve_fixed,
+)
 
 COST_ROW_TOL = 1e-7
 """Relative room on the cost row for floating-point error (module docstring)."""
@@ -86,9 +92,10 @@ class Found:
 
     task: str
     status: str
-    """``rounded`` (the rounded relaxation is within the slack), ``rounded, half slack``, ``known
-    plan`` (no rounding within the slack: the best plan known) or ``time_limit`` (the LP was
-    stopped: no bound, the best plan known)"""
+    """``rounded`` (the rounded relaxation is within the slack), ``rounded, half slack``,
+    ``rounded, quarter slack``, ``known plan`` (no rounding within the slack: the best plan
+    known) or ``LP <HiGHS status>`` (the relaxation stopped, e.g. by the time limit: no bound,
+    the best plan known)"""
     value_mw: float
     """the objective's campus MW in the best plan found (a real plan within the slack)"""
     bound_mw: float | None
@@ -167,6 +174,12 @@ def block_granularity_mw(built: BuiltModel) -> float:
     return float(min(sizes))
 
 
+def _time_limit(h: highspy.Highs, seconds: float) -> None:
+    """Limit the next run to ``seconds``: HiGHS' time limit counts from the instance's
+    creation over every run, so it is set to the time used so far plus ``seconds``."""
+    h.setOptionValue("time_limit", float(h.getRunTime()) + float(seconds))
+
+
 class NearOptimal:
     """The model in two HiGHS instances, the relaxation with the cost row and the fixed-plan
     LP; :meth:`solve` one objective at a time (module docstring)."""
@@ -212,6 +225,7 @@ class NearOptimal:
         }  # fmt: skip
         self.plan_x = np.asarray(plan_x, dtype=float)
         self.pool: list[np.ndarray] = [self.plan_x]
+        self.lp_status = ""
 
     def campus_mw(self, x: np.ndarray) -> dict[str, float]:
         """Campus MW per site of plan ``x`` (integers rounded; sites with none left out)."""
@@ -237,11 +251,13 @@ class NearOptimal:
     def _relax(self, w: np.ndarray, limit_usd: float, time_limit_s: float) -> np.ndarray | None:
         """The relaxation's optimum for costs ``w`` under a cost limit, or None (time limit)."""
         h = self.lp
-        h.setOptionValue("time_limit", float(time_limit_s))
+        _time_limit(h, time_limit_s)
         h.changeRowBounds(self.cost_row, -highspy.kHighsInf, limit_usd - self.offset)
         h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), w)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.lp_status = model_status(h)[1]
+            h.clearSolver()  # the next task starts afresh, not from this basis
             return None
         return np.asarray(h.getSolution().col_value, dtype=float)
 
@@ -282,10 +298,11 @@ class NearOptimal:
             x[cols[s][k]] = count
         values = np.round(x[self.integers])
         h = self.fixed
-        h.setOptionValue("time_limit", float(time_limit_s))
+        _time_limit(h, time_limit_s)
         h.changeColsBounds(self.integers.size, self.integers, values, values)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            h.clearSolver()
             return None
         return np.asarray(h.getSolution().col_value, dtype=float)
 
@@ -301,7 +318,7 @@ class NearOptimal:
         for share, label in SLACK_SHARES:
             relaxed = self._relax(w, self.plan_cost_usd + share * room, time_limit_s)
             if relaxed is None:
-                status = "time_limit" if bound_mw is None else status
+                status = f"LP {self.lp_status}" if bound_mw is None else status
                 break
             if bound_mw is None:
                 bound_mw = sign * float(w @ relaxed) + 0.0  # + 0.0: no -0
