@@ -28,8 +28,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from factory import BASE_CONFIG, deep_merge
+
 from optimizer.alternatives import ALTERNATIVES_DIR, run_alternatives
 from optimizer.alternatives.problem import plan_of_run
 from optimizer.cli import main

@@ -5,7 +5,9 @@ local worker processes, or a cluster by address), at most one in flight per work
 workers free up so that what is already known is not solved again:
 
 1. the Hop-Skip-Jump chain first, one plan at a time (plan i minimises the campus MW at every
-   site the run's plan or plans 1..i-1 use), each written as a run folder in ``plans/alt-i/``;
+   site the run's plan or the plans before it use), each written as a run folder in
+   ``plans/alt-i/``; a step that finds no new plan within the slack (its LP stopped by the time
+   limit, or no rounding within the slack) writes none, and the next step avoids the same sites;
 2. the maximisations, of every BA and then of the ``top_sites`` largest sites of the run;
 3. the minimisations, of the BAs and sites the run's plan builds in, each only if no plan found
    so far leaves it empty (that plan already proves least = 0).
@@ -118,14 +120,15 @@ def _drive(
     in_flight: dict[Any, Objective] = {}
     avoided = set(plan_sites)
     chain_busy = False
+    steps = 0  # Hop-Skip-Jump steps started
     skipped = 0
     total = len(queue) + count
 
     def next_objective() -> tuple[Objective, str | None] | None:
-        nonlocal chain_busy, skipped
-        if not chain_busy and len(plans) < count:
-            chain_busy = True
-            name = f"alt-{len(plans) + 1}"
+        nonlocal chain_busy, skipped, steps
+        if not chain_busy and steps < count:
+            chain_busy, steps = True, steps + 1
+            name = f"alt-{steps}"
             return Objective(f"plan:{name}", tuple(sorted(avoided))), str(plans_dir / name)
         while queue:
             objective = queue.popleft()
@@ -153,11 +156,12 @@ def _drive(
 
             found = Found(**{k: rec[k] for k in Found.__dataclass_fields__ if k != "x"})
             ranges.granularity_mw = rec["granularity_mw"]
-            if rec["plan"] is not None:
+            if objective.task.startswith("plan:"):
                 chain_busy = False
-                ranges.add_plan(found.campus_mw)
-                avoided |= set(found.campus_mw)
-                plans.append({**rec["plan"], "campus_mw": found.campus_mw})
+                if rec["plan"] is not None:
+                    ranges.add_plan(found.campus_mw)
+                    avoided |= set(found.campus_mw)
+                    plans.append({**rec["plan"], "campus_mw": found.campus_mw})
             else:
                 ranges.add_found(keys[objective.task], objective.maximise, found)
             bound = "-" if found.bound_mw is None else f"{found.bound_mw:,.0f}"
@@ -168,6 +172,8 @@ def _drive(
                 f"(bound {bound}, {found.status}), cost "
                 f"{found.cost_usd / 1e6:,.1f} M USD/yr, {found.seconds:.1f} s{setup}"
             )
+            if objective.task.startswith("plan:") and rec["plan"] is None:
+                say(f"  {objective.task}: no new plan within the slack; none written")
     return records, plans
 
 

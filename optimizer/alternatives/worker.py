@@ -122,7 +122,8 @@ def solve_task(
     job: AlternativesJob, objective: Objective, plan_dir: str | None = None
 ) -> dict[str, Any]:
     """Solve one objective (:meth:`NearOptimal.solve`); with ``plan_dir``, write the plan found
-    there as a run folder. A picklable record of what was found."""
+    there as a run folder, if it is a new one (a rounding within the slack, not a plan known
+    before). A picklable record of what was found."""
     state, new = _state(job)
     found = state.problem.solve(objective, job.time_limit_s)
     out = dataclasses.asdict(dataclasses.replace(found, x=None))
@@ -136,7 +137,7 @@ def solve_task(
             "plan": None,
         }
     )
-    if plan_dir is not None:
+    if plan_dir is not None and found.status.startswith("rounded"):
         info = {"name": Path(plan_dir).name, "avoided_sites": list(objective.sites)}
         out["plan"] = _write_plan(job, state, found.x, plan_dir, info)
         out["cost_usd"] = out["plan"]["cost_usd"]
