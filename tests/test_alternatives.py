@@ -229,3 +229,35 @@ def test_two_workers_give_the_same_ranges_as_one(run_dir: Path) -> None:
         info = json.loads((run_dir / ALTERNATIVES_DIR / "summary.json").read_text())
         assert info["workers"] == workers
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_a_run_that_no_longer_matches_its_model_is_refused(run_dir: Path) -> None:
+    path = run_dir / "summary.json"
+    summary = json.loads(path.read_text())
+    summary["objective_usd"] *= 1.01  # as if the data had changed since the run
+    path.write_text(json.dumps(summary))
+    with pytest.raises(InputError, match="the data or dcsite changed since the run"):
+        run_alternatives(run_dir, workers=0)
+
+
+def test_shrunk_us_run_rebuilt_from_its_folder(data_dir: Path, tmp_path: Path) -> None:
+    """A built scenario: the run folder records the file and the overrides, the model is built
+    again from the data directory, and the run's plan costs the same in it."""
+    from factory import SHRUNK_US
+
+    from optimizer.builders.us.settings import DEFAULT_SCENARIO
+
+    source = Source.of(DEFAULT_SCENARIO, SHRUNK_US)
+    run = write_run(solve(prepare(source, data_dir, full_year=False)), tmp_path / "us", data_dir)
+    again = recorded_source(run)
+    assert again.built and again.overrides == tuple(SHRUNK_US)
+    info = run_alternatives(run, count=1, top_sites=2, workers=0, data_dir=data_dir)
+    assert info["plan_cost_usd"] == pytest.approx(info["run_objective_usd"], rel=1e-6)
+    table = pd.read_csv(run / ALTERNATIVES_DIR / "ranges.csv")
+    assert sorted(table.loc[table["kind"] == "ba", "name"]) == ["ERCO", "SWPP"]
+    assert (table["least_campus_mw"] <= table["optimal_campus_mw"]).all()
+    assert (table["optimal_campus_mw"] <= table["most_campus_mw"]).all()
+    assert info["highest_cost_usd"] <= info["cost_limit_usd"]
+    features = json.loads((run / ALTERNATIVES_DIR / "alternatives.geojson").read_text())
+    assert {f["id"] for f in features["features"]} == {"ERCO", "SWPP"}
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features["features"])

@@ -164,6 +164,19 @@ def plan_of_run(
     return fixed.x, fixed.objective_usd
 
 
+def check_plan_cost(cost_usd: float, run_cost_usd: float | None, run_dir: object) -> None:
+    """Refuse a rebuilt model in which the run's plan does not cost what the run says (the
+    data or the code changed since the run): within :data:`MATCH_TOL`, relative."""
+    if run_cost_usd is None:
+        raise InputError(f"{run_dir}: summary.json has no objective_usd; run the scenario again")
+    if abs(cost_usd - run_cost_usd) > MATCH_TOL * max(abs(run_cost_usd), 1.0):
+        raise InputError(
+            f"{run_dir}: the run's plan costs {cost_usd:,.0f} USD/yr in the rebuilt model, the "
+            f"run says {run_cost_usd:,.0f}: the data or dcsite changed since the run; run the "
+            "scenario again"
+        )
+
+
 def block_granularity_mw(built: BuiltModel) -> float:
     """The GCD of the block sizes (MW; the smallest block when they are not whole MW)."""
     sizes = [built.data.block_mw[k] for k in built.data.blocks]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optimizer.alternatives.problem import NearOptimal, Objective, plan_of_run
+from optimizer.alternatives.problem import NearOptimal, Objective, check_plan_cost, plan_of_run
 from optimizer.solve.highs import SolveResult, SolverOptions, load_values, solve_fixed
 
 
@@ -57,7 +57,7 @@ def _state(job: AlternativesJob) -> tuple[_State, bool]:
     _CACHE.clear()  # one model in memory per worker
     from optimizer.model import build_model
     from optimizer.pipeline import prepare
-    from optimizer.results.folder import read_table
+    from optimizer.results.folder import read_summary, read_table
     from optimizer.solve.highs import to_matrix
     from optimizer.source import recorded_source
 
@@ -67,6 +67,7 @@ def _state(job: AlternativesJob) -> tuple[_State, bool]:
     matrix = to_matrix(built.model)
     options = SolverOptions(time_limit_s=job.time_limit_s, threads=job.threads)
     x, cost = plan_of_run(built, matrix, read_table(job.run_dir, "sites"), options)
+    check_plan_cost(cost, read_summary(job.run_dir).get("objective_usd"), job.run_dir)
     problem = NearOptimal(built, matrix, x, cost, job.slack_pct, options)
     state = _State(job.job_id, prepared, built, matrix, problem, time.perf_counter() - started)
     _CACHE[job.job_id] = state
