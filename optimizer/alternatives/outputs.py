@@ -3,7 +3,8 @@
 ``alternatives.geojson``: one feature per BA of ``ranges.csv`` with its optimal, least and most
 campus MW, bounds and verdict, on the BA's polygon from the run's ``regions.geojson`` when the
 run has one, else on a point at the mean place of its campus candidates. ``ranges.png``: each
-BA's range as a bar from least to most with the run's plan marked, coloured by verdict.
+BA's range as a bar from least to most found (real plans), a line on to the LP bound where it
+lies above, and the run's plan marked, coloured by verdict.
 """
 
 from __future__ import annotations
@@ -80,13 +81,26 @@ def plot_ranges(ranges: pd.DataFrame, slack_pct: float, path: str | os.PathLike[
         alpha=0.6,
         height=0.6,
     )
+    bound = bas["most_bound_mw"].astype(float)
+    open_ = bound.notna() & (bound > bas["most_campus_mw"])
+    ax.hlines(
+        [i for i, is_open in zip(y, open_, strict=True) if is_open],
+        bas.loc[open_, "most_campus_mw"],
+        bound[open_],
+        color="#555555",
+        linewidth=1,
+        label="up to the LP bound",
+    )
     ax.scatter(bas["optimal_campus_mw"], list(y), color="black", s=14, zorder=3, label="run")
     ax.set_yticks(list(y), bas["name"])
     ax.set_xlabel("campus MW")
     ax.set_title(f"Campus MW per BA within {slack_pct:g} % of the run's cost")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in COLOURS.values()]
     ax.legend(
-        [*handles, ax.collections[0]], [*COLOURS, "the run's plan"], loc="lower right", fontsize=8
+        [*handles, ax.collections[0], ax.collections[1]],
+        [*COLOURS, "LP bound above the most found", "the run's plan"],
+        loc="lower right",
+        fontsize=8,
     )
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
