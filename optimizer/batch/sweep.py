@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import InputError, ProblemsError
 from optimizer.scenario import ScenarioConfig, ScenarioError, apply_overrides
-from optimizer.scenario.settings import read_yaml
+from optimizer.scenario.settings import builder_setting_problem, read_yaml
 from optimizer.section import name_problem
 from optimizer.source import Source
 
@@ -258,8 +258,11 @@ def _expand(spec: SweepFile, problems: list[str]) -> list[Variant]:
     return out
 
 
-def _check_paths(spec: SweepFile, settings: dict[str, Any], problems: list[str]) -> None:
-    """Each override path of the file checked against the scenario schema, naming its place."""
+def _check_paths(
+    spec: SweepFile, settings: dict[str, Any], folder: Path | None, problems: list[str]
+) -> None:
+    """Each override path of the file checked against the scenario schema, naming its place;
+    with a scenario ``folder`` as the base, ``build.*`` paths are refused (it ignores them)."""
     places: list[tuple[str, str, Any]] = [
         (f"solver.{key}", f"solver.{key}", value) for key, value in spec.solver.items()
     ]
@@ -267,6 +270,10 @@ def _check_paths(spec: SweepFile, settings: dict[str, Any], problems: list[str])
         places += [(f"variants.{i} ({v.name}): set.{p}", p, val) for p, val in v.set.items()]
     places += [(f"grid.{p}", p, values[0]) for p, values in spec.grid.items()]
     for where, path, value in places:
+        reason = None if folder is None else builder_setting_problem(path, folder)
+        if reason:
+            problems.append(f"{where}: {reason}")
+            continue
         text = f"{path.strip()}={yaml_text(value)}"
         try:
             apply_overrides(settings, [text])
@@ -329,7 +336,7 @@ def sweep_from_dict(
         raise SweepError(source, [f"base scenario {base}: {p}" for p in exc.problems]) from None
     settings = base_source.settings(problems)
 
-    _check_paths(spec, settings, problems)
+    _check_paths(spec, settings, None if base_source.built else base, problems)
     if problems:
         raise SweepError(source, problems)
     variants = _expand(spec, problems)
