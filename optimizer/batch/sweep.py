@@ -197,6 +197,10 @@ def check_name(name: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
 def _pydantic_problems(exc: ValidationError, root: type[BaseModel], prefix: str) -> list[str]:
     problems = []
     for err in exc.errors():
@@ -204,13 +208,13 @@ def _pydantic_problems(exc: ValidationError, root: type[BaseModel], prefix: str)
         if err["type"] == "extra_forbidden":
             model: Any = root
             for part in err["loc"][:-1]:
-                info = model.model_fields.get(str(part)) if isinstance(model, type) else None
+                info = model.model_fields.get(str(part)) if _is_model(model) else None
                 if info is None:
-                    continue  # a list index
+                    continue  # a list index or a mapping key
                 model = info.annotation
                 args = getattr(model, "__args__", ())
-                model = next((a for a in args if isinstance(a, type)), model)
-            keys = ", ".join(model.model_fields) if isinstance(model, type) else ""
+                model = next((a for a in args if _is_model(a)), model)
+            keys = ", ".join(model.model_fields) if _is_model(model) else ""
             message = f"unknown key; valid keys here: {keys}" if keys else "unknown key"
         elif err["type"] == "missing":
             message = "required field is missing"
