@@ -275,6 +275,20 @@ def test_failed_and_missing_runs_are_shown_not_dropped(tmp_path):
     assert (out / "tornado.png").stat().st_size > 0
 
 
+def test_a_run_leaving_out_other_metros_than_the_base_is_noted():
+    from optimizer.batch.tornado import _metros_note
+
+    base = {"left_out_metros": {"1": "Honolulu, HI: outside", "2": "Houston, TX: far"}}
+    tight = {"left_out_metros": {**base["left_out_metros"], "3": "Austin, TX: none in 3 ms"}}
+    loose = {"left_out_metros": {"1": "Honolulu, HI: outside"}}
+    assert _metros_note("low", tight, base) == (
+        "low: leaves out Austin, TX, unlike the base (other demand: not like for like)"
+    )
+    assert _metros_note("high", loose, base).startswith("high: serves Houston, TX, unlike")
+    assert _metros_note("low", base, base) == ""
+    assert _metros_note("low", {}, base) == ""  # a scenario folder: no such record
+
+
 # --- the firm capacity price scale ------------------------------------------------------------
 
 

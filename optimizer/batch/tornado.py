@@ -18,7 +18,9 @@
   ``within_gap``: every side has a solution and is within its band (the input's effect is not
   told apart from the solver's tolerance);
 * ``base_status``, ``low_status``, ``high_status`` (``optimal``, ``time_limit``, ``infeasible``,
-  ``not run``, ...) and ``note``: each side without a solution or stopped by the time limit;
+  ``not run``, ...) and ``note``: each side without a solution or stopped by the time limit,
+  and (built scenarios) each side that leaves out other metros than the base (a tighter or
+  looser latency limit reaches other metros: its cost is that of other demand);
 * ``source``: where the range comes from; ``low_run``, ``high_run``: the run folders.
 
 :func:`campus_shift_table`: campus MW per region (the BA, in built US scenarios) of every run
@@ -93,6 +95,20 @@ def _note(side: str, summary: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _metros_note(side: str, summary: dict[str, Any] | None, base: dict[str, Any] | None) -> str:
+    """For built scenarios: the metros a run leaves out (no edge site within its latency limit)
+    against the base's, when they differ; its cost then serves other demand."""
+    ours, theirs = (s.get("left_out_metros") if s else None for s in (summary, base))
+    if not isinstance(ours, dict) or not isinstance(theirs, dict) or ours.keys() == theirs.keys():
+        return ""
+    more = [ours[m].split(":")[0] for m in ours.keys() - theirs.keys()]
+    fewer = [theirs[m].split(":")[0] for m in theirs.keys() - ours.keys()]
+    parts = ([f"leaves out {'; '.join(sorted(more))}"] if more else []) + (
+        [f"serves {'; '.join(sorted(fewer))}"] if fewer else []
+    )
+    return f"{side}: {' and '.join(parts)}, unlike the base (other demand: not like for like)"
+
+
 def _base_value(
     item: SensitivityInput, base_values: dict[str, Any], base: dict[str, Any] | None
 ) -> Any:
@@ -150,9 +166,7 @@ def tornado_table(
             row[f"{side}_within_gap"] = bool(abs(change) <= band) if math.isfinite(change) else None
             row[f"{side}_status"] = _status(summary)
             costs.append(cost)
-            note = _note(side, summary)
-            if note:
-                notes.append(note)
+            notes += [n for n in (_note(side, summary), _metros_note(side, summary, base)) if n]
         solved = [c for c in costs if math.isfinite(c)]
         row["swing_musd_per_year"] = (
             (max(solved) - min(solved)) / USD_PER_MUSD if len(solved) > 1 else math.nan

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 
 import pandas as pd
 
@@ -12,6 +13,8 @@ from optimizer.export.plots import _save, plt
 
 LOW_COLOUR = "tab:blue"
 HIGH_COLOUR = "tab:red"
+LABEL_WIDTH = 42
+"""Characters per line of an input's label."""
 
 
 def value_text(value: object) -> str:
@@ -25,16 +28,21 @@ def value_text(value: object) -> str:
 
 def _label(row: pd.Series) -> str:
     low, high = value_text(row["low_value"]), value_text(row["high_value"])
-    text = f"{row['label']}: {low} / {high} {row['unit']}"
-    return text + ("\n(within the solver gap)" if row["within_gap"] else "")
+    lines = textwrap.wrap(str(row["label"]), LABEL_WIDTH)
+    lines += textwrap.wrap(f"{low} / {high} {row['unit']}", LABEL_WIDTH)
+    flags = ["within the solver gap"] if row["within_gap"] else []
+    if isinstance(row["note"], str) and row["note"]:
+        flags.append("see the note in tornado.csv")
+    return "\n".join(lines + ([f"({'; '.join(flags)})"] if flags else []))
 
 
 def plot_tornado(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Bars of each input's low and high run from the base cost, largest swing on top (the
-    table's order); inputs whose changes lie within the solver gap hatched and named so; a
-    side without a solution (or stopped by the time limit) written at the base line."""
+    table's order), the base's gap shaded; inputs whose changes lie within the solver gap
+    hatched and named so; a side without a solution written at the base line, one stopped by
+    the time limit marked with its status."""
     n = len(table)
-    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.55 * max(n, 1)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(11, 2.2 + 0.75 * max(n, 1)), layout="constrained")
     base = float(table["base_cost_musd_per_year"].iloc[0]) if n else math.nan
     for y, (_, row) in enumerate(table.iterrows()):
         hatch = "//" if row["within_gap"] else None
@@ -58,12 +66,16 @@ def plot_tornado(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         gap = table["base_gap_pct"].iloc[0]
         label = f"base {base:,.1f} M USD/yr (gap {gap:.2f} %)"
         ax.axvline(base, color="black", linewidth=1, label=label)
+        band = abs(base) * gap / 100 if math.isfinite(gap) else 0.0
+        if band > 0:
+            ax.axvspan(base - band, base + band, color="grey", alpha=0.15, label="base's gap")
     ax.set_yticks(range(n), [_label(row) for _, row in table.iterrows()], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("total annualized cost (M USD/yr)")
-    ax.set_title("Total cost with each input at its low and high value, one at a time")
+    ax.set_title("Total cost with each input at its low and high value, one at a time",
+                 fontsize=10)  # fmt: skip
     ax.grid(axis="x", alpha=0.3)
     ax.margins(x=0.25)
     if n:
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4)
     _save(fig, path)
