@@ -151,6 +151,8 @@ def _input(**changes) -> dict:
         ({"inputs": {"s": _input(setting="build.stranded_share_pct", low=25, high=75)}},
          "inputs.s.setting: build.stranded_share_pct is a setting of the US scenario builder"),
         ({"inputs": {"w": _input()}, "solver": {"nope": 1}}, "solver.nope: unknown key"),
+        ({"inputs": {"w": _input()}, "solver": {"time_limit_s": -1}},
+         "solver: field solver.time_limit_s: Input should be greater than 0"),
     ],
 )  # fmt: skip
 def test_bad_presets_are_refused_naming_the_field(preset, needle):
@@ -169,6 +171,11 @@ def test_a_bad_preset_file_is_named(tmp_path):
         plan_sensitivity(TINY, path)
     with pytest.raises(PresetError, match="file not found"):
         plan_sensitivity(TINY, tmp_path / "none.yaml")
+
+
+def test_the_default_preset_is_for_the_default_scenario_only():
+    with pytest.raises(InputError, match="the default preset us-default.yaml is for the default"):
+        plan_sensitivity(TINY, None)
 
 
 def test_bad_overrides_are_refused_before_the_preset():

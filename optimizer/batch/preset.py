@@ -151,6 +151,13 @@ def preset_from_dict(data: Mapping[str, Any], base: Source, source: str = "<memo
             settings = apply_overrides(settings, [text])
         except InputError as exc:
             problems.append(f"solver.{key}: {str(exc).removeprefix(f'--set {text}: ')}")
+    if not problems:
+        try:
+            ScenarioConfig.model_validate(settings)
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, ScenarioConfig, "solver: ")
+    if problems:  # the settings every run shares are wrong: the inputs cannot be checked
+        raise PresetError(source, problems)
     owners: dict[str, str] = {}
     for name, item in spec.inputs.items():
         path = item.setting.strip()

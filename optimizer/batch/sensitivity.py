@@ -42,6 +42,7 @@ from optimizer.batch.preset import SIDES, Preset, load_preset
 from optimizer.batch.sweep import Sweep, sweep_from_dict
 from optimizer.batch.tornado import BASE_RUN, campus_shift_table, run_name, tornado_table
 from optimizer.builders.us.settings import DEFAULT_SCENARIO
+from optimizer.errors import InputError
 from optimizer.export.tornado import plot_tornado
 from optimizer.inputs.project import PROJECT_DATA_DIR
 from optimizer.scenario.settings import parse_override
@@ -117,6 +118,12 @@ def plan_sensitivity(
     files = [Path(os.path.abspath(f)) for f in override_files]
     base = Source.of(path, overrides, files)
     config = base.config()  # every problem of the scenario and the overrides first
+    if preset is None and not base.built:
+        raise InputError(
+            f"--preset: the default preset {DEFAULT_PRESET.name} is for the default US scenario;"
+            f" give a preset for the scenario folder {scenario} (data/sensitivity/README.md; "
+            "data/sensitivity/tiny.yaml for tiny)"
+        )
     preset_path = preset if preset is not None else DEFAULT_PRESET
     checked = load_preset(preset_path, base)
     common = dict(parse_override(text) for text in overrides)
