@@ -41,6 +41,7 @@ ROOT = Path(__file__).absolute().parent.parent
 TINY = ROOT / "data" / "scenarios" / "tiny"
 PRESETS = ROOT / "data" / "sensitivity"
 TEST_DEADLINE_S = 240
+INFEASIBLE = {"training.target_mw": 800, "training.curtailment_budget_pct": 0}
 
 SMALL_PRESET = {
     "description": "three inputs of tiny",
@@ -279,6 +280,20 @@ def test_failed_and_missing_runs_are_shown_not_dropped(tmp_path):
     assert set(low["status"]) == {"not run"}
     (out / "dcsite-output.json").write_text(json.dumps({"kind": "sensitivity", "files": []}))
     write_sensitivity(out, plan)  # the figure shows the failed sides
+    assert (out / "tornado.png").stat().st_size > 0
+
+
+def test_a_failed_base_still_gives_every_row_and_the_figure(tmp_path):
+    out = tmp_path / "out"
+    preset = {"inputs": {"wacc": SMALL_PRESET["inputs"]["wacc"]}}
+    plan = plan_sensitivity(TINY, preset, [f"{p}={v}" for p, v in INFEASIBLE.items()])
+    run_in_process(plan, out)
+    (out / "dcsite-output.json").write_text(json.dumps({"kind": "sensitivity", "files": []}))
+    tornado, shifts = write_sensitivity(out, plan)
+    row = tornado.iloc[0]
+    assert (row["base_status"], row["low_status"], row["high_status"]) == ("infeasible",) * 3
+    assert row["note"].startswith("base: infeasible, no solution (") and "\n" not in row["note"]
+    assert list(shifts["side"]) == ["base", "low", "high"] and shifts["campus_mw"].isna().all()
     assert (out / "tornado.png").stat().st_size > 0
 
 

@@ -88,7 +88,7 @@ def _note(side: str, summary: dict[str, Any] | None) -> str | None:
         return f"{side}: {NOT_RUN}"
     status = str(summary.get("status"))
     if not summary.get("has_solution"):
-        error = summary.get("error") or status
+        error = " ".join(str(summary.get("error") or status).split())  # one line
         return f"{side}: {status}, no solution ({error})"
     if status != "optimal":
         return f"{side}: {status} (a solution, gap {_gap_pct(summary):.2f} %)"

@@ -70,12 +70,14 @@ def plot_tornado(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if band > 0:
             ax.axvspan(base - band, base + band, color="grey", alpha=0.15, label="base's gap")
     ax.set_yticks(range(n), [_label(row) for _, row in table.iterrows()], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(max(n, 1) - 0.5, -0.5)  # the first row on top, also when no bar is drawn
+    if n and not math.isfinite(base):
+        ax.set_title(f"base: {table['base_status'].iloc[0]}, no solution", loc="left", fontsize=8)
     ax.set_xlabel("total annualized cost (M USD/yr)")
     ax.set_title("Total cost with each input at its low and high value, one at a time",
                  fontsize=10)  # fmt: skip
     ax.grid(axis="x", alpha=0.3)
     ax.margins(x=0.25)
-    if n:
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4)
     _save(fig, path)
