@@ -11,14 +11,13 @@ out with its sites, and the year's row says so.
 One HiGHS model serves every year of the same length: the LP's matrix depends only on the sites,
 the steps' count, periods, weights and durations, so :meth:`DispatchLP.update` moves it to the
 next year by bounds, right-hand sides and costs, and HiGHS starts from the last basis. Leap and
-common years (8,784 and 8,760 hours) take one model each, and a year without a BA another.
-Under zonal deliverability the years fall back to the copper plate per BA: the plan's sites and
-campuses as chosen, its firm capacity summed per BA (each zone's to the zone's region), each
-BA's stranded power open to all its sites. The zonal dispatch LP of a year holds a flow per
-interface and hour (2.6 million columns on the default US scenario, about 100 s and 1.5 GiB
-each), nine times over the time and memory a run may take; the full-year check
-(:mod:`.fullyear`) operates the plan zonally in the model year. The summary says so
-(``deliverability``, ``note``).
+common years (8,784 and 8,760 hours) take one model each, a year without a BA another, and
+under zonal deliverability a year whose steps with grid rows differ another.
+
+A zonal plan is operated zonally in every year, its interfaces and firm capacity per zone as in
+the full-year check: only the steps where the interfaces might not deliver the plan's largest
+draws get grid rows and flows (:mod:`.deliverable`), 0-1 steps a year on the default US
+scenario, where a flow per interface and hour would be 2.6 million columns.
 """
 
 from __future__ import annotations
@@ -42,18 +41,6 @@ YEAR_COLUMNS = [
     "unserved_energy_mwh", "firm_capacity_short_mw", "lp_reused", "seconds",
 ]  # fmt: skip
 """Columns of ``weather_years.csv``, one row per year."""
-
-
-ZONAL_FALLBACK = (
-    "operated with the copper plate per BA (the plan's firm capacity summed per BA): a zonal "
-    "dispatch LP per year is too large for a run; the full-year check is zonal"
-)
-
-
-def as_copper_plate(scenario: Scenario) -> Scenario:
-    """The same scenario under ``grid.deliverability: ba``."""
-    grid = scenario.config.grid.model_copy(update={"deliverability": "ba"})
-    return dataclasses.replace(scenario, config=scenario.config.model_copy(update={"grid": grid}))
 
 
 class YearSteps(Protocol):
@@ -85,12 +72,8 @@ def operate_years(
     started = time.perf_counter()
     options = dataclasses.replace(options, mip_gap_pct=0.0)
     budget_pct = 100 * reduced.data.curtailment_budget_frac
-    zonal = reduced.data.deliverability == "zonal"
     with PauseGC():
         plan = FixedPlan.of(reduced)
-        if zonal:
-            plan = plan.on_regions(reduced.data)
-            full_year = as_copper_plate(full_year)
         base = model_data(full_year, operational_check=True)
     models: dict[tuple, DispatchLP] = {}
     built_lps = 0
@@ -136,7 +119,6 @@ def operate_years(
         bas = bas[["year", *[c for c in bas.columns if c != "year"]]]
     info = {
         "deliverability": base.deliverability,
-        **({"note": ZONAL_FALLBACK} if zonal else {}),
         "seconds": time.perf_counter() - started,
         "lp_models": built_lps,
         "years": {int(r["year"]): {k: v for k, v in r.items() if k != "year"} for r in rows},
