@@ -26,10 +26,11 @@ import dataclasses
 import time
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
-from optimizer.checks.dispatch import DispatchLP, FixedPlan, regions_table
+from optimizer.checks.dispatch import DispatchLP, DispatchSolution, FixedPlan, regions_table
 from optimizer.model import BuiltModel, model_data
 from optimizer.model.sets import with_steps
 from optimizer.scenario import Scenario
@@ -54,6 +55,25 @@ class YearSteps(Protocol):
     inference_profiles: pd.DataFrame
 
 
+BEYOND_TOLERANCE_MWH = 1e-3
+"""Curtailment beyond a campus's budget below this counts as none."""
+TIGHTEST_DAYS = 60
+"""Days of a year named where its hourly operation curtails most beyond the budget."""
+
+
+def tightest_days(lp: DispatchLP, solution: DispatchSolution, periods: np.ndarray) -> list[str]:
+    """The days (``period`` names, one per day) on which the campuses that curtail beyond their
+    budget in ``solution`` curtail the most energy, most first: at most :data:`TIGHTEST_DAYS`,
+    only days with some curtailment. The robust rounds add them to the plan's days."""
+    lay, x = lp.layout, solution.x
+    first = lay.col["curtail_excess_mwh"]
+    beyond = x[first : first + len(lay.campus)] > BEYOND_TOLERANCE_MWH
+    block = x[lay.col["curtailed_mw"] : lay.col["curtailed_mw"] + len(lay.campus) * lay.steps]
+    energy = block.reshape(len(lay.campus), lay.steps)[beyond].sum(axis=0) * lp.data.series.weight_h
+    per_day = pd.Series(energy).groupby(periods).sum().sort_values(ascending=False, kind="stable")
+    return [str(day) for day in per_day[per_day > BEYOND_TOLERANCE_MWH].index[:TIGHTEST_DAYS]]
+
+
 def operate_years(
     reduced: BuiltModel,
     full_year: Scenario,
@@ -76,6 +96,7 @@ def operate_years(
         plan = FixedPlan.of(reduced)
         base = model_data(full_year, operational_check=True)
     models: dict[tuple, DispatchLP] = {}
+    tight: dict[int, list[str]] = {}
     built_lps = 0
     rows, regions = [], []
     for year, steps in sorted(years.items()):
@@ -95,6 +116,8 @@ def operate_years(
             built_lps += 1
         solution = lp.solve()
         per_ba = regions_table(lp, solution)
+        if solution.has_solution and solution.curtail_excess_mwh > BEYOND_TOLERANCE_MWH:
+            tight[year] = tightest_days(lp, solution, steps.timesteps["period"].to_numpy())
         firm_short = float(per_ba["shortfall_peak_mw"].sum()) if len(per_ba) else 0.0
         ok = solution.has_solution
         rows.append({
@@ -121,6 +144,10 @@ def operate_years(
         "deliverability": base.deliverability,
         "seconds": time.perf_counter() - started,
         "lp_models": built_lps,
-        "years": {int(r["year"]): {k: v for k, v in r.items() if k != "year"} for r in rows},
+        "years": {
+            int(r["year"]): {k: v for k, v in r.items() if k != "year"}
+            | ({"tightest_days": tight[r["year"]]} if r["year"] in tight else {})
+            for r in rows
+        },
     }
     return table, bas, info
