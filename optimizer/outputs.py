@@ -1,6 +1,6 @@
 """What dcsite may write over: its own output folders, never a user's files.
 
-Every folder dcsite writes (a run folder, a batch folder, a headroom folder) holds
+Every folder dcsite writes (a run folder, a batch, headroom or sensitivity folder) holds
 :data:`MANIFEST_FILE`, which names the kind of folder and every file dcsite wrote into it. An
 output path given to a command (``--out``) may be
 
@@ -29,8 +29,8 @@ from optimizer.atomic import atomic_dir, atomic_path, leftover_pid, remove_lefto
 from optimizer.errors import InputError
 
 MANIFEST_FILE = "dcsite-output.json"
-Kind = Literal["run", "batch", "headroom"]
-KINDS: tuple[str, ...] = ("run", "batch", "headroom")
+Kind = Literal["run", "batch", "headroom", "sensitivity"]
+KINDS: tuple[str, ...] = ("run", "batch", "headroom", "sensitivity")
 PathLike = str | os.PathLike[str]
 
 
