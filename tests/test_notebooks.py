@@ -53,6 +53,8 @@ WRITES = {
         "robustness/plan-2024/weather_years.png",
         "robustness/robust/weather_years.csv",
         "robustness/robust_vs_2024.png",
+        "robustness/sensitivity/tornado.png",
+        "robustness/sensitivity/campus_mw_by_ba.csv",
     ],
 }
 
@@ -111,6 +113,8 @@ print("DCSITE_CHECK " + json.dumps({
     "cost_of_robustness_musd": float(cost_of_robustness),
     "rounds": robust.summary["robust_rounds"],
     "required_days": robust.summary["representative_days"].get("required_days", []),
+    "sensitivity_dir": str(sensitivity.out_dir),
+    "sensitivity_inputs": SENSITIVITY_INPUTS,
 }))
 """,
 }
@@ -172,6 +176,16 @@ def _check_robustness(found: dict, data_dir: Path) -> None:
     assert found["required_days"] == rounds[-1]["required_days"] != []
     mean = (robust["total_cost_usd"].mean() - plan["total_cost_usd"].mean()) / 1e6
     assert found["cost_of_robustness_musd"] == pytest.approx(mean, rel=1e-9)
+    # the tornado: one row per input, each side's change is its run's objective less the base's
+    folder = Path(found["sensitivity_dir"])
+    tornado = pd.read_csv(folder / "tornado.csv").set_index("input")
+    assert sorted(tornado.index) == sorted(found["sensitivity_inputs"])
+    runs = pd.read_csv(folder / "summary.csv").set_index("variant")
+    base = runs.loc["base", "objective_usd"]
+    for name, row in tornado.iterrows():
+        for side in ("low", "high"):
+            change = (runs.loc[f"{name}-{side}", "objective_usd"] - base) / 1e6
+            assert row[f"{side}_change_musd_per_year"] == pytest.approx(change, abs=1e-6)
 
 
 VERIFY = {
