@@ -242,6 +242,56 @@ def _cmd_alternatives(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from optimizer.batch.sensitivity import run_sensitivity
+    from optimizer.export.tornado import value_text
+
+    try:
+        result = run_sensitivity(
+            args.scenario,
+            args.preset,
+            args.out,
+            overrides=args.overrides,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=not args.quiet,
+            data_dir=_data_dir(args),
+            override_files=args.override_files,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"dcsite: sensitivity interrupted; finished runs are kept in {Path(args.out) / 'runs'};"
+            " rerun with --resume to finish the rest",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    tornado = result.tornado
+    shown = tornado[["label", "low_value", "high_value", "unit"]].copy()
+    for side in ("low", "high"):
+        shown[f"{side}_value"] = tornado[f"{side}_value"].map(value_text)
+        change = tornado[f"{side}_change_musd_per_year"].round(1).astype(object)
+        status = tornado[f"{side}_status"]
+        shown[f"{side} M USD/yr"] = change.where(change.notna(), status)
+    shown["swing M USD/yr"] = tornado["swing_musd_per_year"].round(1)
+    shown["within gap"] = tornado["within_gap"].map({True: "yes", False: ""})
+    base = tornado["base_cost_musd_per_year"].iloc[0] if len(tornado) else float("nan")
+    print(f"base: {base:,.1f} M USD/yr; change of total cost at each input's low and high value:")
+    print(shown.to_string(index=False))
+    out = Path(args.out)
+    print(f"wrote {out / 'tornado.csv'} (.png), {out / 'campus_mw_by_ba.csv'} and the runs in "
+          f"{out / 'runs'}/")  # fmt: skip
+    failed = int((~result.summary["has_solution"]).sum())
+    if failed:
+        print(
+            f"dcsite: {failed} of {len(result.summary)} runs have no solution (see the note "
+            f"column of {out / 'tornado.csv'})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from optimizer.export import FORMATS, write_exports
 
@@ -450,6 +500,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--quiet", action="store_true", help="no progress line, only the table")
     batch.set_defaults(func=_cmd_batch)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        parents=[common, overrides],
+        help="what drives the answer: each key input low and high, one at a time (tornado)",
+    )
+    sens.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario folder or built scenario file (default: data/scenarios/us-default.yaml)",
+    )
+    sens.add_argument(
+        "--out", required=True, help="sensitivity folder (runs/<run>/, tornado.*, ...)"
+    )
+    sens.add_argument(
+        "--preset",
+        default=None,
+        metavar="FILE",
+        help="inputs and their low and high values (default: data/sensitivity/us-default.yaml)",
+    )
+    sens.add_argument(
+        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
+    )
+    sens.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
+    )
+    sens.add_argument(
+        "--resume", action="store_true", help="skip runs already done for the same hash"
+    )
+    sens.add_argument("--quiet", action="store_true", help="no progress line, only the table")
+    sens.set_defaults(func=_cmd_sensitivity)
 
     alt = sub.add_parser(
         "alternatives",

@@ -10,7 +10,15 @@ write_run(results, "runs/us", data_dir)      # tables, summary.json, GeoJSON, ma
 ``dcsite run``, each variant of ``dcsite batch`` and the notebooks call these same functions,
 so every run folder has the same files. Solving is model -> HiGHS -> results, with progress
 messages and honest statuses; where the scenario has a full year, the plan is then operated
-over every hour (:mod:`optimizer.checks.fullyear`).
+over every hour (:mod:`optimizer.checks.fullyear`) and in every weather year.
+
+Robust rounds (``build.robust_day_rounds``, built scenarios): the representative days cannot
+hold every tight hour of nine years, so a plan that keeps its curtailment budget on them may
+still curtail beyond it in some year's hourly operation. After each solve, the days on which
+each such year curtails most beyond the budget (:func:`optimizer.checks.years.tightest_days`)
+join ``build.required_days``, the scenario is prepared again and solved again, until no year
+curtails beyond its budget or the rounds run out (day generation, a cutting-plane loop over
+days). The summary's ``robust_rounds`` lists each round.
 """
 
 from __future__ import annotations
@@ -71,6 +79,9 @@ class Prepared:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """the builder's tables, written into the run folder (``time_to_power``, ...)"""
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    again: Callable[[list[str]], Prepared] | None = None
+    """the same source prepared again with these days (ISO dates) as ``build.required_days``
+    (built scenarios: the robust rounds)"""
     source: Source | None = None
     """what the scenario was read or built from; its run folder records it (``scenario/``)"""
     info: dict[str, Any] = field(default_factory=dict)
@@ -111,12 +122,19 @@ def prepare(
     scenario, full = assemble(config, build, label, full_year)
     years: dict[int, YearSteps] = dict(build.weather_years) if full_year else {}
     stages["assemble"] = time.perf_counter() - started
+
+    def again(days: list[str]) -> Prepared:
+        required = f"build.required_days=[{', '.join(days)}]"
+        more = dataclasses.replace(source, overrides=(*source.overrides, required))
+        return prepare(more, data_dir, full_year, cache_dir, progress)
+
     return Prepared(
         scenario=scenario,
         full_year=full,
         weather_years=years,
         tables=build.tables,
         stage_seconds=stages,
+        again=again,
         source=source,
         info={
             "build": record,
@@ -173,10 +191,70 @@ def solve(
     """Solve a prepared scenario and read back its results; where it has a full year, operate
     the plan over every hour (``full_year`` in the summary) and in every year of the record
     (``weather_years``, with its tables ``weather_years`` and ``weather_year_bas``). The summary
-    gains
-    ``stages_seconds`` and what preparing recorded; the results carry the builder's tables and
-    the source (recorded in the run folder)."""
+    gains ``stages_seconds`` and what preparing recorded; the results carry the builder's
+    tables and the source (recorded in the run folder). With ``build.robust_day_rounds``, the
+    robust rounds (module docstring): the results are the last round's, with ``robust_rounds``
+    in the summary (and the source of the last round, its required days among the overrides)."""
     say = progress or (lambda _msg: None)
+    results = _solve_once(prepared, options, say)
+    build = getattr(prepared.scenario.config, "build", None)
+    rounds = build.robust_day_rounds if build is not None else 0
+    if not rounds or prepared.again is None:
+        return results
+    required = [day.isoformat() for day in build.required_days]
+    history = []
+    for round_number in range(1, rounds + 1):
+        new = _new_days(results)
+        history.append(_round_row(round_number - 1, results.summary, required, new))
+        if not new:
+            break
+        say(f"robust round {round_number}: {len(new)} tight day(s) join the plan's days: "
+            f"{', '.join(new)}")  # fmt: skip
+        required = sorted({*required, *new})
+        prepared = prepared.again(required)
+        results = _solve_once(prepared, options, say)
+    else:
+        history.append(_round_row(rounds, results.summary, required, _new_days(results)))
+    results.summary["robust_rounds"] = history
+    return results
+
+
+ROUND_DAYS = 10
+"""Days a robust round adds per year that curtails beyond its budget."""
+
+
+def _new_days(results: Results) -> list[str]:
+    """The days (ISO dates) a robust round adds: in each weather year that curtails beyond its
+    budget, the :data:`ROUND_DAYS` tightest days the plan's days do not yet hold whole (its
+    peak and required days; a typical day stands for others, so its day may be added)."""
+    years = (results.summary.get("weather_years") or {}).get("years", {})
+    days = results.extras.get("representative_days")
+    whole = set() if days is None else {str(d) for d in days.loc[days["kind"] == "peak", "date"]}
+    new: set[str] = set()
+    for row in years.values():
+        tight = [d.removeprefix("d") for d in row.get("tightest_days", [])]
+        new.update([d for d in tight if d not in whole][:ROUND_DAYS])
+    return sorted(new)
+
+
+def _round_row(number: int, summary: dict, required: list[str], new: list[str]) -> dict:
+    years = (summary.get("weather_years") or {}).get("years", {})
+    beyond = {
+        int(y): row["curtailment_beyond_budget_mwh"]
+        for y, row in years.items()
+        if (row.get("curtailment_beyond_budget_mwh") or 0.0) > 0
+    }
+    return {
+        "round": number,
+        "objective_usd": summary.get("objective_usd"),
+        "required_days": list(required),
+        "years_beyond_budget": beyond,
+        "days_added_next": new,
+    }
+
+
+def _solve_once(prepared: Prepared, options: SolverOptions | None, say: Progress) -> Results:
+    """One solve of a prepared scenario with its checks (:func:`solve` without the rounds)."""
     scenario = prepared.scenario
     say(f"scenario {scenario.summary()}")
     options = options or solver_options(scenario)

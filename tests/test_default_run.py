@@ -73,31 +73,40 @@ def test_the_plan_is_operated_in_every_year_of_the_record(default_run):
     assert (default_run / "weather_years.png").is_file()
 
 
+def test_the_default_run_is_zonal_and_writes_zones_and_interfaces(default_run):
+    """Issue 12: the default run moves stranded power between ReEDS zones; every zone with a
+    site has a row, every interface its allowed MW both ways and its value; the full year and
+    the weather years are operated zonally."""
+    summary = json.loads((default_run / "summary.json").read_text())
+    assert summary["deliverability"] == "zonal" and summary["zonal"]["zones"] > 100
+    zones = pd.read_csv(default_run / "zones.csv")
+    sites = pd.read_csv(default_run / "sites.csv", keep_default_na=False)
+    assert set(sites["reeds_zone"]) <= set(zones["zone"])
+    links = pd.read_csv(default_run / "interfaces.csv")
+    assert len(links) > 200
+    assert (links["forward_allowed_mw"] == 0.25 * links["forward_limit_mw"]).all()
+    assert (links["forward_peak_mw"] <= links["forward_allowed_mw"] + 1e-6).all()
+    assert (links["reverse_peak_mw"] <= links["reverse_allowed_mw"] + 1e-6).all()
+    assert links["dual_usd_per_mw_year"].notna().all()
+    assert summary["weather_years"]["deliverability"] == "zonal"
+    for name in ("interfaces.geojson", "interfaces.png", "region_zones.csv"):
+        assert (default_run / name).is_file(), name
+
+
 @pytest.fixture(scope="module")
-def zonal_run(data_dir, tmp_path_factory):
-    """The shrunk default scenario (ERCOT and SPP) with zonal deliverability."""
-    out = tmp_path_factory.mktemp("zonal") / "run"
-    sets = [arg for o in [*SHRUNK_US, "grid.deliverability=zonal"] for arg in ("--set", o)]
+def copper_plate_run(data_dir, tmp_path_factory):
+    """The shrunk default scenario (ERCOT and SPP) on the copper plate per BA."""
+    out = tmp_path_factory.mktemp("ba") / "run"
+    sets = [arg for o in [*SHRUNK_US, "grid.deliverability=ba"] for arg in ("--set", o)]
     code = main(["--data-dir", str(data_dir), "run", str(DEFAULT_SCENARIO), "--out", str(out),
                  "--quiet", *sets])  # fmt: skip
     assert code == 0
     return out
 
 
-def test_a_zonal_run_writes_zones_and_interfaces(zonal_run):
-    """Issue 12: a zonal run moves stranded power between ReEDS zones; every zone with a site
-    has a row, every interface its allowed MW both ways and its value."""
-    summary = json.loads((zonal_run / "summary.json").read_text())
-    assert summary["deliverability"] == "zonal" and summary["zonal"]["zones"] > 5
-    zones = pd.read_csv(zonal_run / "zones.csv")
-    sites = pd.read_csv(zonal_run / "sites.csv", keep_default_na=False)
-    assert set(sites["reeds_zone"]) <= set(zones["zone"])
-    links = pd.read_csv(zonal_run / "interfaces.csv")
-    assert len(links) > 5
-    assert (links["forward_allowed_mw"] == 0.25 * links["forward_limit_mw"]).all()
-    assert (links["forward_peak_mw"] <= links["forward_allowed_mw"] + 1e-6).all()
-    assert (links["reverse_peak_mw"] <= links["reverse_allowed_mw"] + 1e-6).all()
-    assert links["dual_usd_per_mw_year"].notna().all()
-    assert summary["weather_years"]["deliverability"] == "ba"  # the documented fallback
-    for name in ("interfaces.geojson", "interfaces.png", "region_zones.csv"):
-        assert (zonal_run / name).is_file(), name
+def test_the_copper_plate_stays_available(copper_plate_run):
+    summary = json.loads((copper_plate_run / "summary.json").read_text())
+    assert summary["deliverability"] == "ba" and summary["has_solution"]
+    assert summary["weather_years"]["deliverability"] == "ba"
+    for name in ("zones.csv", "interfaces.csv", "interfaces.geojson"):
+        assert not (copper_plate_run / name).exists(), name

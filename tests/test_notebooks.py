@@ -26,7 +26,12 @@ from nbclient.exceptions import CellExecutionError
 pytestmark = pytest.mark.slow  # a kernel per notebook
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = ("01_quickstart.ipynb", "02_stranded_power.ipynb", "03_what_if.ipynb")
+NOTEBOOKS = (
+    "01_quickstart.ipynb",
+    "02_stranded_power.ipynb",
+    "03_what_if.ipynb",
+    "04_robustness.ipynb",
+)
 TIME_LIMIT_S = 600.0
 """Each notebook must finish within this, s (the slowest, 03_what_if, takes about a minute)."""
 KERNEL_NAME = "dcsite-notebook-test"
@@ -43,6 +48,13 @@ WRITES = {
         "what_if/maps.png",
         "what_if/base/map.html",
         "what_if/latency-10-ms/map.html",
+    ],
+    "04_robustness.ipynb": [
+        "robustness/plan-2024/weather_years.png",
+        "robustness/robust/weather_years.csv",
+        "robustness/robust_vs_2024.png",
+        "robustness/sensitivity/tornado.png",
+        "robustness/sensitivity/campus_mw_by_ba.csv",
     ],
 }
 
@@ -93,6 +105,18 @@ print("DCSITE_CHECK " + json.dumps({
     for name, r in runs.items()
 }))
 """,
+    "04_robustness.ipynb": """
+import json
+print("DCSITE_CHECK " + json.dumps({
+    "plan_dir": str(plan_dir),
+    "robust_dir": str(robust_dir),
+    "cost_of_robustness_musd": float(cost_of_robustness),
+    "rounds": robust.summary["robust_rounds"],
+    "required_days": robust.summary["representative_days"].get("required_days", []),
+    "sensitivity_dir": str(sensitivity.out_dir),
+    "sensitivity_inputs": SENSITIVITY_INPUTS,
+}))
+""",
 }
 
 
@@ -136,10 +160,39 @@ def _check_what_if(found: dict, data_dir: Path) -> None:
     assert found["latency 10 ms"]["metros"] <= base["metros"]  # a tighter limit reaches fewer
 
 
+def _check_robustness(found: dict, data_dir: Path) -> None:
+    import pandas as pd
+
+    plan = pd.read_csv(Path(found["plan_dir"]) / "weather_years.csv").set_index("year")
+    robust = pd.read_csv(Path(found["robust_dir"]) / "weather_years.csv").set_index("year")
+    assert list(plan.index) == list(range(2016, 2025)) == list(robust.index)
+    # the 2024 plan keeps its budget in 2024 but not in every year; the robust plan, after its
+    # rounds, in every year
+    assert plan.loc[2024, "curtailment_beyond_budget_mwh"] <= 1e-3
+    assert plan["curtailment_beyond_budget_mwh"].max() > 1.0
+    assert (robust["curtailment_beyond_budget_mwh"] <= 1e-3).all()
+    rounds = found["rounds"]
+    assert rounds[0]["years_beyond_budget"] and not rounds[-1]["years_beyond_budget"]
+    assert found["required_days"] == rounds[-1]["required_days"] != []
+    mean = (robust["total_cost_usd"].mean() - plan["total_cost_usd"].mean()) / 1e6
+    assert found["cost_of_robustness_musd"] == pytest.approx(mean, rel=1e-9)
+    # the tornado: one row per input, each side's change is its run's objective less the base's
+    folder = Path(found["sensitivity_dir"])
+    tornado = pd.read_csv(folder / "tornado.csv").set_index("input")
+    assert sorted(tornado.index) == sorted(found["sensitivity_inputs"])
+    runs = pd.read_csv(folder / "summary.csv").set_index("variant")
+    base = runs.loc["base", "objective_usd"]
+    for name, row in tornado.iterrows():
+        for side in ("low", "high"):
+            change = (runs.loc[f"{name}-{side}", "objective_usd"] - base) / 1e6
+            assert row[f"{side}_change_musd_per_year"] == pytest.approx(change, abs=1e-6)
+
+
 VERIFY = {
     "01_quickstart.ipynb": _check_quickstart,
     "02_stranded_power.ipynb": _check_stranded_power,
     "03_what_if.ipynb": _check_what_if,
+    "04_robustness.ipynb": _check_robustness,
 }
 
 

@@ -184,3 +184,31 @@ def test_hours_filled_in_the_days_drawn_from_are_listed():
     index = pd.date_range("2021-01-01 01:00", "2024-01-01 00:00", freq="h", tz="UTC")
     gap = set(index[start : start + 5])
     assert set(drawn.days.filled_hours_utc) == gap
+
+
+def test_required_days_are_kept_whole_and_days_not_drawn_from_are_refused():
+    # the robust rounds' days: kept as peak days of their own (reason "required", weight one
+    # day of their year), beside each year's peak days; the other days' weights still sum to
+    # each year's hours
+    required = [dt.date(2022, 3, 9), dt.date(2023, 11, 2)]
+    drawn = ts.record_days(_record_load(), OFFSETS, YEARS, 3, (2021, 2023), required_days=required)
+    days = drawn.days.days.set_index("date")
+    assert (days.loc[required, "kind"] == ts.PEAK).all()
+    assert (days.loc[required, "members"] == 1).all()
+    reasons = drawn.days.peak_reasons
+    assert set(reasons.loc[reasons["reason"] == "required", "date"]) == set(required)
+    assert set(SPIKES.values()) <= set(days.index[days["kind"] == ts.PEAK])
+    per_year = drawn.days.year_weights.groupby("weather_year")["weight_h"].sum()
+    assert per_year.to_dict() == pytest.approx({2021: 8760.0, 2022: 8760.0, 2023: 8760.0})
+    # one year: a day of the model year only; a day of another year, or a day a BA misses, is
+    # refused naming the setting
+    one = ts.representative_days(_record_load(), OFFSETS, 2022, 3, (2021, 2023), None, required[:1])
+    assert one.days.set_index("date").loc[required[0], "kind"] == ts.PEAK
+    with pytest.raises(InputError, match=r"build.required_days: 2023-11-02 not among the days"):
+        ts.representative_days(_record_load(), OFFSETS, 2022, 3, (2021, 2023), None, required)
+    start = 8760 + 24 * 100  # BBB misses 2022-04-11 to 2022-05-10
+    with pytest.raises(InputError, match=r"build.required_days: 2022-04-20 not among"):
+        ts.record_days(
+            _record_load((start, start + 30 * 24)), OFFSETS, YEARS, 3, (2021, 2023),
+            required_days=[dt.date(2022, 4, 20)],
+        )  # fmt: skip

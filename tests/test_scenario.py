@@ -31,6 +31,7 @@ from optimizer.scenario import (
     scenario_from_frames,
     schema_text,
 )
+from optimizer.scenario.settings import builder_setting_problem, settings_from_files
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 TINY_SUMMARY = "tiny: 6 sites, 4 metros, 3 regions, 24 timesteps, 8 admissible site-metro pairs"
@@ -727,9 +728,9 @@ def test_build_overrides_create_the_section_and_keep_defaults(tiny):
     out = apply_overrides({}, ["build.n_typical_days=4"])
     assert out == {"build": {"n_typical_days": 4}}
     overrides = ["build.n_typical_days=4", "build.campus_classes.345+.site_max_mw=1500"]
-    s = load_scenario(tiny, overrides)
-    classes = s.config.build.campus_classes
-    assert s.config.build.n_typical_days == 4
+    config = settings_from_files([tiny / "scenario.yaml"], overrides)  # as a built file reads
+    classes = config.build.campus_classes
+    assert config.build.n_typical_days == 4
     assert (classes["345+"].site_max_mw, classes["345+"].interconnect_mw) == (1500.0, 500.0)
     assert classes["220-287"].site_max_mw == 600.0
 
@@ -801,7 +802,12 @@ def test_build_settings_are_validated(tiny, build, problem):
 
 
 def test_build_problem_names_the_override(tiny):
-    assert check_scenario(tiny, ["build.n_typical_days=0"]) == [
+    assert check_scenario(tiny, ["build.n_typical_days=4"]) == [
+        f"--set build.n_typical_days=4: {builder_setting_problem('build.n_typical_days', tiny)}"
+    ]  # a scenario folder's tables are given: a builder setting would be ignored
+    with pytest.raises(ScenarioError) as info:  # a built scenario file checks the value
+        settings_from_files([tiny / "scenario.yaml"], ["build.n_typical_days=0"])
+    assert info.value.problems == [
         "--set build.n_typical_days=0: field build.n_typical_days: Input should be greater than "
         "or equal to 1 (got 0)"
     ]

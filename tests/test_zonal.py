@@ -299,25 +299,35 @@ def test_zonal_dispatch_lp_equals_the_pyomo_operational_model(seed):
     assert own.solve().objective_usd == pytest.approx(results.summary["objective_usd"], rel=1e-7)
 
 
-def test_weather_years_of_a_zonal_plan_fall_back_to_the_copper_plate():
-    # the three-zone plan: 20 MW of firm capacity at zb (r1) and 50 MW at zc (r2); operated per
-    # BA, r2's campus gets r2's 50 MW of firm capacity only (r1's stranded power and firm
-    # capacity stay in r1): 50 MW paused beyond its budget all year (cheaper than short)
+def test_weather_years_of_a_zonal_plan_are_operated_zonally():
+    # the three-zone plan in its own year: zonally its cost is the plan's own and nothing is
+    # short; on the copper plate per BA (what the weather years did before) r2's campus would get
+    # r2's 50 MW of firm capacity only and pause 50 MW beyond its budget all year
     from types import SimpleNamespace
 
     from optimizer.checks.years import operate_years
 
     scenario = three_zones()
-    _, built = _run(scenario, EXACT, lambda _m: None)
+    results, built = _run(scenario, EXACT, lambda _m: None)
     year = SimpleNamespace(
         timesteps=scenario.timesteps[["timestep", "period", "duration_h", "weight_h"]],
         stranded=scenario.stranded,
         inference_profiles=scenario.inference_profiles,
     )
     table, bas, info = operate_years(built, scenario, {2024: year}, EXACT)
-    assert info["deliverability"] == "ba" and "copper plate" in info["note"]
-    assert table.loc[0, "curtailment_beyond_budget_mwh"] == pytest.approx(50.0 * 8760)
-    assert bas.set_index("region").loc["r2", "curtailed_mwh"] == pytest.approx(50.0 * 8760)
+    assert info["deliverability"] == "zonal"
+    row = table.iloc[0]
+    assert row["total_cost_usd"] == pytest.approx(results.summary["objective_usd"], rel=1e-9)
+    assert row["curtailment_beyond_budget_mwh"] == pytest.approx(0.0, abs=1e-6)
+    assert row["unserved_energy_mwh"] == pytest.approx(0.0, abs=1e-6)
+    assert bas["shortfall_mwh"].sum() == pytest.approx(0.0, abs=1e-6)
+    # a year with 20 MW of stranded power in za: 20 MW reach zb, so zc gets 90 MW, 10 short
+    thin = scenario.stranded.assign(stranded_mw=scenario.stranded["stranded_mw"] * 0.02)
+    lean, lean_bas, _ = operate_years(built, scenario, {2025: SimpleNamespace(
+        timesteps=year.timesteps, stranded=thin, inference_profiles=year.inference_profiles
+    )}, EXACT)  # fmt: skip
+    assert lean.loc[0, "total_cost_usd"] > row["total_cost_usd"]
+    assert lean_bas.set_index("region").loc["r2", "curtailed_mwh"] == pytest.approx(10.0 * 8760)
 
 
 def test_zonal_run_folder_has_zones_interfaces_their_layer_map_and_plot(tmp_path):

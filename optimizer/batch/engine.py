@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,7 +55,7 @@ from optimizer.batch.task import (
 from optimizer.builders.us.settings import build_key
 from optimizer.errors import InputError
 from optimizer.inputs import resolve_data_dir
-from optimizer.outputs import check_output, claim_folder
+from optimizer.outputs import Kind, check_output, claim_folder
 
 TASK_RETRIES = 2
 """Dask ``retries`` of a task that raised (the task records its own failures, so this is for
@@ -385,6 +385,8 @@ def run_sweep(
     resume: bool = False,
     progress: bool = True,
     data_dir: str | os.PathLike[str] | None = None,
+    kind: Kind = "batch",
+    files: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Run every variant of a sweep into ``out_dir/runs/<variant>/``; the summary table.
 
@@ -400,6 +402,10 @@ def run_sweep(
         progress: show a status line on stderr.
         data_dir: the public data mirror, handed to every variant (needed for a built base
             scenario; with it, maps get their base layers).
+        kind: the kind of folder ``out_dir`` is (:mod:`optimizer.outputs`): ``batch``, or that
+            of a command built on the batch, such as ``sensitivity``.
+        files: further files that command writes into ``out_dir``, recorded in its manifest
+            before anything runs.
 
     Returns:
         The table of :func:`optimizer.batch.collect_summary`, one row per variant (also written
@@ -421,7 +427,7 @@ def run_sweep(
     built = sources[0].built
     if built or data_dir is not None:  # a built scenario needs it; checked before any work
         data_dir = resolve_data_dir(data_dir).absolute()
-    out = check_output(out_dir, "batch", [spec.source, spec.base, data_dir, *spec.override_files])
+    out = check_output(out_dir, kind, [spec.source, spec.base, data_dir, *spec.override_files])
     batch_id = uuid.uuid4().hex
     topic = f"dcsite-batch-{batch_id}"
     runs = out / RUNS_DIR
@@ -442,8 +448,8 @@ def run_sweep(
         for v, source in zip(spec.variants, sources, strict=True)
     ]
     display = Progress(len(jobs)) if progress else _Silent(len(jobs))
-    files = [MANIFEST_FILE, RUNS_DIR, LOCK_FILE, CACHE_DIR, *TABLE_FILES, *COMPARISON_FILES]
-    claim_folder(out, "batch", files)
+    owned = [MANIFEST_FILE, RUNS_DIR, LOCK_FILE, CACHE_DIR, *TABLE_FILES, *COMPARISON_FILES]
+    claim_folder(out, kind, [*owned, *files])
     with _exclusive(out):
         _write_manifest(out, spec, batch_id)
         _remove_leftovers(runs)

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import InputError, ProblemsError
 from optimizer.scenario import ScenarioConfig, ScenarioError, apply_overrides
-from optimizer.scenario.settings import read_yaml
+from optimizer.scenario.settings import builder_setting_problem, read_yaml
 from optimizer.section import name_problem
 from optimizer.source import Source
 
@@ -197,6 +197,10 @@ def check_name(name: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
 def _pydantic_problems(exc: ValidationError, root: type[BaseModel], prefix: str) -> list[str]:
     problems = []
     for err in exc.errors():
@@ -204,13 +208,13 @@ def _pydantic_problems(exc: ValidationError, root: type[BaseModel], prefix: str)
         if err["type"] == "extra_forbidden":
             model: Any = root
             for part in err["loc"][:-1]:
-                info = model.model_fields.get(str(part)) if isinstance(model, type) else None
+                info = model.model_fields.get(str(part)) if _is_model(model) else None
                 if info is None:
-                    continue  # a list index
+                    continue  # a list index or a mapping key
                 model = info.annotation
                 args = getattr(model, "__args__", ())
-                model = next((a for a in args if isinstance(a, type)), model)
-            keys = ", ".join(model.model_fields) if isinstance(model, type) else ""
+                model = next((a for a in args if _is_model(a)), model)
+            keys = ", ".join(model.model_fields) if _is_model(model) else ""
             message = f"unknown key; valid keys here: {keys}" if keys else "unknown key"
         elif err["type"] == "missing":
             message = "required field is missing"
@@ -258,8 +262,11 @@ def _expand(spec: SweepFile, problems: list[str]) -> list[Variant]:
     return out
 
 
-def _check_paths(spec: SweepFile, settings: dict[str, Any], problems: list[str]) -> None:
-    """Each override path of the file checked against the scenario schema, naming its place."""
+def _check_paths(
+    spec: SweepFile, settings: dict[str, Any], folder: Path | None, problems: list[str]
+) -> None:
+    """Each override path of the file checked against the scenario schema, naming its place;
+    with a scenario ``folder`` as the base, ``build.*`` paths are refused (it ignores them)."""
     places: list[tuple[str, str, Any]] = [
         (f"solver.{key}", f"solver.{key}", value) for key, value in spec.solver.items()
     ]
@@ -267,6 +274,10 @@ def _check_paths(spec: SweepFile, settings: dict[str, Any], problems: list[str])
         places += [(f"variants.{i} ({v.name}): set.{p}", p, val) for p, val in v.set.items()]
     places += [(f"grid.{p}", p, values[0]) for p, values in spec.grid.items()]
     for where, path, value in places:
+        reason = None if folder is None else builder_setting_problem(path, folder)
+        if reason:
+            problems.append(f"{where}: {reason}")
+            continue
         text = f"{path.strip()}={yaml_text(value)}"
         try:
             apply_overrides(settings, [text])
@@ -329,7 +340,7 @@ def sweep_from_dict(
         raise SweepError(source, [f"base scenario {base}: {p}" for p in exc.problems]) from None
     settings = base_source.settings(problems)
 
-    _check_paths(spec, settings, problems)
+    _check_paths(spec, settings, None if base_source.built else base, problems)
     if problems:
         raise SweepError(source, problems)
     variants = _expand(spec, problems)

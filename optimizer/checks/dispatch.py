@@ -56,9 +56,10 @@ Rows
         soc_mwh[s, t] - soc_mwh[s, prev(t)] - dur[t] * eta_c * charge_mw[s, t]
             + dur[t] / eta_d * discharge_mw[s, t] = 0
     ``stranded_limit[n, t]``, n in N_h, t in G (all steps without interfaces; with them, the
-    steps where some node with a used site could draw more than its open grid: elsewhere no
-    row can bind and zero flows are optimal, so rows, flows and shortfalls are left out,
-    exactly; :func:`grid_steps`):
+    steps where the interfaces might not carry the nodes' largest draws beyond their open
+    grid from the other nodes' spare: elsewhere no row can bind and zero flows are optimal, so
+    rows, flows and shortfalls are left out, exactly; :func:`grid_steps`,
+    :mod:`.deliverable`):
         sum_{s in U_h, at n} grid_import_mw[s, t] + sum_{i from n} flow_mw[i, t]
             - sum_{i to n} flow_mw[i, t] - shortfall_mw[n, t] <= available[n, t]
 
@@ -86,7 +87,6 @@ from its last basis.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -96,6 +96,7 @@ import pandas as pd
 import pyomo.environ as pyo
 from scipy import sparse
 
+from optimizer.checks.deliverable import undeliverable_steps
 from optimizer.model import BuiltModel, ModelData, ModelPartsError
 from optimizer.model.objective import ObjectiveParts
 from optimizer.solve.highs import INF, SolverOptions, model_status, new_highs
@@ -181,16 +182,6 @@ class FixedPlan:
                 k: float(pyo.value(cost[k])) for k in ObjectiveParts.terms if k not in dispatch
             },
         )
-
-    def on_regions(self, data: ModelData) -> FixedPlan:
-        """The plan with its firm capacity summed per region (each node's to the node's
-        region, ``data`` being the model it was solved on): the plan under the copper plate
-        per region."""
-        firm: dict[str, float] = {}
-        for n, mw in self.firm_capacity_mw.items():
-            r = data.node_region[n]
-            firm[r] = firm.get(r, 0.0) + mw
-        return dataclasses.replace(self, firm_capacity_mw=firm)
 
 
 @dataclass
@@ -283,24 +274,18 @@ def _sets(d: ModelData, plan: FixedPlan) -> tuple[list[str], ...]:
     return hourly, campus, storage, edge_only, nodes, edge_nodes, short_nodes, interfaces
 
 
-GRID_STEP_TOLERANCE_MW = 1e-6
-"""A node's largest possible draw must stay this far below its open grid for a step to go
-without grid rows."""
-
-
 def grid_steps(d: ModelData, plan: FixedPlan) -> np.ndarray:
     """Positions of the steps that need the stranded-limit rows (G). Without interfaces, all.
-    With them (zonal deliverability) a step where every node with a used site can draw the
-    most its sites could take from its own open grid (``available``, firm capacity included)
-    needs neither rows nor flows: no row can bind and zero flows are optimal, so leaving them
-    out is exact. A site's largest draw is ``min(its connection, pue * (inference + campus) +
-    storage power)``."""
+    With them (zonal deliverability) a step where the interfaces can carry every node's
+    largest draw beyond its own open grid (``available``, firm capacity included) from the
+    other nodes' spare needs neither rows nor flows: no row can bind and zero flows are
+    optimal, so leaving them out is exact (:mod:`.deliverable`). A site's largest draw is
+    ``min(its connection, pue * (inference + campus) + storage power)``."""
     steps = len(d.timesteps)
     if not d.interfaces:
         return np.arange(steps)
-    hourly, _, _, edge_only, nodes, _, _, _ = _sets(d, plan)
-    at = [n for n in nodes if d.sites_in_node[n]]
-    if not at:
+    hourly, _, _, edge_only, nodes, _, short_nodes, _ = _sets(d, plan)
+    if not short_nodes:
         return np.arange(0)
     capacity = np.array([_capacity(d, plan, s) for s in hourly])
     need = (
@@ -314,11 +299,19 @@ def grid_steps(d: ModelData, plan: FixedPlan) -> np.ndarray:
     most = np.minimum(need, capacity[:, None])
     edge = np.array([d.pue[s] for s in edge_only])[:, None] * _inference_mw(d, plan, edge_only)
     index = {n: i for i, n in enumerate(d.nodes)}
-    firm = np.array([plan.firm_capacity_mw.get(n, 0.0) for n in at])
-    open_grid = d.supply_matrix[[index[n] for n in at]] @ d.series.stranded_mw + firm[:, None]
-    draw = _by_node(d, at, hourly, most) + _by_node(d, at, edge_only, edge)
-    short = (draw > open_grid - GRID_STEP_TOLERANCE_MW).any(axis=0)
-    return np.flatnonzero(short)
+    firm = np.array([plan.firm_capacity_mw.get(n, 0.0) for n in nodes])
+    open_grid = d.supply_matrix[[index[n] for n in nodes]] @ d.series.stranded_mw + firm[:, None]
+    draw = _by_node(d, nodes, hourly, most) + _by_node(d, nodes, edge_only, edge)
+    position = {n: i for i, n in enumerate(nodes)}
+    with_site = set(short_nodes)
+    return undeliverable_steps(
+        draw - open_grid,
+        np.array([n in with_site for n in nodes]),
+        np.array([position[d.interface_from[i]] for i in d.interfaces], dtype=int),
+        np.array([position[d.interface_to[i]] for i in d.interfaces], dtype=int),
+        np.array([d.interface_forward_mw[i] for i in d.interfaces]),
+        np.array([d.interface_reverse_mw[i] for i in d.interfaces]),
+    )
 
 
 def _capacity(d: ModelData, plan: FixedPlan, s: str) -> float:
@@ -669,7 +662,7 @@ class DispatchLP:
         curtailed = block("curtailed_mw", len(lay.campus))
         k = len(lay.grid_steps)
         first = lay.col["shortfall_mw"]
-        shortfall = x[first : first + len(lay.short_nodes) * k].reshape(-1, k)
+        shortfall = x[first : first + len(lay.short_nodes) * k].reshape(len(lay.short_nodes), k)
         excess = lay.col["curtail_excess_mwh"]
         return DispatchSolution(
             status=status,

@@ -11,14 +11,13 @@ out with its sites, and the year's row says so.
 One HiGHS model serves every year of the same length: the LP's matrix depends only on the sites,
 the steps' count, periods, weights and durations, so :meth:`DispatchLP.update` moves it to the
 next year by bounds, right-hand sides and costs, and HiGHS starts from the last basis. Leap and
-common years (8,784 and 8,760 hours) take one model each, and a year without a BA another.
-Under zonal deliverability the years fall back to the copper plate per BA: the plan's sites and
-campuses as chosen, its firm capacity summed per BA (each zone's to the zone's region), each
-BA's stranded power open to all its sites. The zonal dispatch LP of a year holds a flow per
-interface and hour (2.6 million columns on the default US scenario, about 100 s and 1.5 GiB
-each), nine times over the time and memory a run may take; the full-year check
-(:mod:`.fullyear`) operates the plan zonally in the model year. The summary says so
-(``deliverability``, ``note``).
+common years (8,784 and 8,760 hours) take one model each, a year without a BA another, and
+under zonal deliverability a year whose steps with grid rows differ another.
+
+A zonal plan is operated zonally in every year, its interfaces and firm capacity per zone as in
+the full-year check: only the steps where the interfaces might not deliver the plan's largest
+draws get grid rows and flows (:mod:`.deliverable`), 0-1 steps a year on the default US
+scenario, where a flow per interface and hour would be 2.6 million columns.
 """
 
 from __future__ import annotations
@@ -27,10 +26,11 @@ import dataclasses
 import time
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
-from optimizer.checks.dispatch import DispatchLP, FixedPlan, regions_table
+from optimizer.checks.dispatch import DispatchLP, DispatchSolution, FixedPlan, regions_table
 from optimizer.model import BuiltModel, model_data
 from optimizer.model.sets import with_steps
 from optimizer.scenario import Scenario
@@ -44,18 +44,6 @@ YEAR_COLUMNS = [
 """Columns of ``weather_years.csv``, one row per year."""
 
 
-ZONAL_FALLBACK = (
-    "operated with the copper plate per BA (the plan's firm capacity summed per BA): a zonal "
-    "dispatch LP per year is too large for a run; the full-year check is zonal"
-)
-
-
-def as_copper_plate(scenario: Scenario) -> Scenario:
-    """The same scenario under ``grid.deliverability: ba``."""
-    grid = scenario.config.grid.model_copy(update={"deliverability": "ba"})
-    return dataclasses.replace(scenario, config=scenario.config.model_copy(update={"grid": grid}))
-
-
 class YearSteps(Protocol):
     """One year's hours (the US builder's ``Steps``): ``timesteps`` (``timestep, period,
     duration_h, weight_h``), ``stranded`` (``region, timestep, stranded_mw``; a BA without that
@@ -65,6 +53,25 @@ class YearSteps(Protocol):
     timesteps: pd.DataFrame
     stranded: pd.DataFrame
     inference_profiles: pd.DataFrame
+
+
+BEYOND_TOLERANCE_MWH = 1e-3
+"""Curtailment beyond a campus's budget below this counts as none."""
+TIGHTEST_DAYS = 60
+"""Days of a year named where its hourly operation curtails most beyond the budget."""
+
+
+def tightest_days(lp: DispatchLP, solution: DispatchSolution, periods: np.ndarray) -> list[str]:
+    """The days (``period`` names, one per day) on which the campuses that curtail beyond their
+    budget in ``solution`` curtail the most energy, most first: at most :data:`TIGHTEST_DAYS`,
+    only days with some curtailment. The robust rounds add them to the plan's days."""
+    lay, x = lp.layout, solution.x
+    first = lay.col["curtail_excess_mwh"]
+    beyond = x[first : first + len(lay.campus)] > BEYOND_TOLERANCE_MWH
+    block = x[lay.col["curtailed_mw"] : lay.col["curtailed_mw"] + len(lay.campus) * lay.steps]
+    energy = block.reshape(len(lay.campus), lay.steps)[beyond].sum(axis=0) * lp.data.series.weight_h
+    per_day = pd.Series(energy).groupby(periods).sum().sort_values(ascending=False, kind="stable")
+    return [str(day) for day in per_day[per_day > BEYOND_TOLERANCE_MWH].index[:TIGHTEST_DAYS]]
 
 
 def operate_years(
@@ -85,14 +92,11 @@ def operate_years(
     started = time.perf_counter()
     options = dataclasses.replace(options, mip_gap_pct=0.0)
     budget_pct = 100 * reduced.data.curtailment_budget_frac
-    zonal = reduced.data.deliverability == "zonal"
     with PauseGC():
         plan = FixedPlan.of(reduced)
-        if zonal:
-            plan = plan.on_regions(reduced.data)
-            full_year = as_copper_plate(full_year)
         base = model_data(full_year, operational_check=True)
     models: dict[tuple, DispatchLP] = {}
+    tight: dict[int, list[str]] = {}
     built_lps = 0
     rows, regions = [], []
     for year, steps in sorted(years.items()):
@@ -112,6 +116,8 @@ def operate_years(
             built_lps += 1
         solution = lp.solve()
         per_ba = regions_table(lp, solution)
+        if solution.has_solution and solution.curtail_excess_mwh > BEYOND_TOLERANCE_MWH:
+            tight[year] = tightest_days(lp, solution, steps.timesteps["period"].to_numpy())
         firm_short = float(per_ba["shortfall_peak_mw"].sum()) if len(per_ba) else 0.0
         ok = solution.has_solution
         rows.append({
@@ -136,9 +142,12 @@ def operate_years(
         bas = bas[["year", *[c for c in bas.columns if c != "year"]]]
     info = {
         "deliverability": base.deliverability,
-        **({"note": ZONAL_FALLBACK} if zonal else {}),
         "seconds": time.perf_counter() - started,
         "lp_models": built_lps,
-        "years": {int(r["year"]): {k: v for k, v in r.items() if k != "year"} for r in rows},
+        "years": {
+            int(r["year"]): {k: v for k, v in r.items() if k != "year"}
+            | ({"tightest_days": tight[r["year"]]} if r["year"] in tight else {})
+            for r in rows
+        },
     }
     return table, bas, info

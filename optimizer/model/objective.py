@@ -28,7 +28,8 @@ site its share in proportion to its campus MW, see ``power``).
 
 System terms (``cost_usd[term]``)
     ``firm_capacity``:      sum_n node_firm_capacity_usd_per_mw_year[n] * firm_capacity_mw[n]
-                            (a node's price is its region's ``firm_capacity_usd_per_mw_year``)
+                            (a node's price is its region's ``firm_capacity_usd_per_mw_year``
+                            times ``costs.firm_capacity_price_scale_pct`` / 100)
     ``unserved``:           unserved_penalty_usd_per_mwh
                             * sum_m (sum_t weight_h[t] * inference_profile[z(m), t]) * unserved_mw[m]
 

@@ -280,6 +280,14 @@ def _pools(
     return pool_of, sites_in_pool
 
 
+def firm_prices(scenario: Scenario) -> dict[str, float]:
+    """Each region's firm capacity price as the model reads it, USD per MW-year: its
+    ``firm_capacity_usd_per_mw_year`` times ``costs.firm_capacity_price_scale_pct`` / 100."""
+    scale = scenario.config.costs.firm_capacity_price_scale_pct / 100.0
+    prices = _column(scenario.regions, "region", "firm_capacity_usd_per_mw_year")
+    return {r: price * scale for r, price in prices.items()}
+
+
 def _grid_nodes(
     scenario: Scenario, regions: list[str], site_region: dict[str, str]
 ) -> dict[str, object]:
@@ -287,7 +295,7 @@ def _grid_nodes(
     docstring) under the scenario's ``grid.deliverability``."""
     cfg = scenario.config.grid
     share = _column(scenario.regions, "region", "stranded_share_pct")
-    firm = _column(scenario.regions, "region", "firm_capacity_usd_per_mw_year")
+    firm = firm_prices(scenario)
     sites = scenario.sites["site"].tolist()
     if cfg.deliverability == "zonal":
         zones = scenario.zones
@@ -446,9 +454,7 @@ def model_data(
         stranded_share_pct=_column(regions_df, "region", "stranded_share_pct"),
         stranded_mw=_triples(scenario.stranded, "region", "timestep", "stranded_mw"),
         price_usd_per_mwh=_triples(scenario.prices, "region", "timestep", "price_usd_per_mwh"),
-        firm_capacity_usd_per_mw_year=_column(
-            regions_df, "region", "firm_capacity_usd_per_mw_year"
-        ),
+        firm_capacity_usd_per_mw_year=firm_prices(scenario),
         duration_h=_column(ts, "timestep", "duration_h"),
         weight_h=_column(ts, "timestep", "weight_h"),
         inference_profile=_triples(

@@ -84,6 +84,14 @@ class CostsConfig(Section):
         ge=0,
         description="firm capacity price (USD per MW-year) of regions without their own",
     )
+    firm_capacity_price_scale_pct: float = Field(
+        100.0,
+        ge=0,
+        description="every region's firm capacity price (regions.csv "
+        "firm_capacity_usd_per_mw_year, or the default above) times this share, % (100: as "
+        "given; 150: 50 % dearer); one setting to vary the per-region prices, e.g. in dcsite "
+        "sensitivity",
+    )
     energy_price_usd_per_mwh: float = Field(
         60.0, ge=0, description="energy price (USD/MWh) of regions without their own"
     )

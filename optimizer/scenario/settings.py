@@ -101,6 +101,30 @@ def _set_path(root: dict[str, Any], parts: Sequence[str], value: Any, what: str)
         node = child
 
 
+def parse_override(text: str) -> tuple[str, Any]:
+    """The dotted path and the value of one ``PATH=VALUE`` override (the value read as YAML);
+    an :class:`InputError` when it is not of that form."""
+    parts, value = _parse_override(text)
+    return ".".join(parts), value
+
+
+BUILD_SECTION = "build"
+"""Settings of the US scenario builder: read only when a built scenario file is built."""
+
+
+def builder_setting_problem(path: str, folder: str | Path) -> str | None:
+    """Why the override path ``path`` cannot apply to the scenario folder ``folder`` (a
+    ``build.*`` setting: a folder's tables are given, not built, so it would be ignored), or
+    None when it can."""
+    if path.strip().split(".")[0].strip() != BUILD_SECTION:
+        return None
+    return (
+        f"{path.strip()} is a setting of the US scenario builder, but {folder} is a scenario "
+        "folder (its tables are given, not built) and would ignore it; give a built scenario "
+        "file such as data/scenarios/us-default.yaml, or change the folder's tables"
+    )
+
+
 def apply_overrides(config_dict: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """A copy of ``config_dict`` with each ``PATH=VALUE`` override set.
 
@@ -223,7 +247,24 @@ def assemble_settings(
     raw = read_yaml(folder / SCENARIO_FILE, SCENARIO_FILE, problems)
     if raw is None:  # reported; the tables are still checked with default settings
         return None, {}
-    return _layer(raw, overrides, override_files, problems)
+    kept = []
+    for text in overrides:
+        reason = builder_setting_problem(text.partition("=")[0], folder)
+        if reason and _settable(text):  # else _layer names the bad or renamed path
+            problems.append(f"--set {text}: {reason}")
+        else:
+            kept.append(text)
+    return _layer(raw, kept, override_files, problems)
+
+
+def _settable(text: str) -> bool:
+    """Whether the override ``text`` names a path of the schema (its value unchecked)."""
+    try:
+        parts, value = _parse_override(text)
+        walk(parts, "", value)
+    except InputError:
+        return False
+    return True
 
 
 def _merged(files: Sequence[Path], problems: list[str]) -> dict[str, Any]:

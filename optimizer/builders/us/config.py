@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -151,6 +152,22 @@ class UsBuildConfig(Section):
         "the BAs' own summer, winter and lowest-stranded-power days are more, the fewest days "
         "holding each of them within the smallest tolerance (a share of the BA's peak) that "
         "fits; null: every BA's own days",
+    )
+    required_days: list[dt.date] = Field(
+        default_factory=list,
+        description="days kept whole as peak days besides the others (YYYY-MM-DD): days of "
+        "year, or with plan_years record of any year drawn from; the robust rounds add to "
+        "them",
+    )
+    robust_day_rounds: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="rounds of day generation: after a solve, the days each weather year's "
+        "hourly operation curtails most beyond the budget join required_days and the plan is "
+        "solved again, until no year curtails beyond its budget or the rounds run out (with "
+        "plan_years record and training.curtailment_budget_scope every_year: a plan that "
+        "holds its budget in every hour of every year)",
     )
     backbone_networks: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=list, description="Internet Topology Zoo networks to use; empty: all"

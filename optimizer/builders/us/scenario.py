@@ -485,9 +485,13 @@ def build_time(
         return tsr.full_year(load, offsets, b.year, record), None
     if b.plan_years == "record":
         years = list(range(b.record_first_year, b.record_last_year + 1))
-        drawn = tsr.record_days(load, offsets, years, b.n_typical_days, record, b.max_peak_days)
+        drawn = tsr.record_days(
+            load, offsets, years, b.n_typical_days, record, b.max_peak_days, b.required_days
+        )
         return drawn.days, drawn.years
-    days = tsr.representative_days(load, offsets, b.year, b.n_typical_days, record, b.max_peak_days)
+    days = tsr.representative_days(
+        load, offsets, b.year, b.n_typical_days, record, b.max_peak_days, b.required_days
+    )
     return days, None
 
 
@@ -658,6 +662,9 @@ def days_summary(
     }
     if plan_years is not None:
         info["years"] = [int(y) for y in plan_years.loc[plan_years["used"], "year"]]
+    required = peak_days.loc[peak_days["reason"] == "required", "date"]
+    if len(required):
+        info["required_days"] = sorted(str(day) for day in required)
     return info
 
 

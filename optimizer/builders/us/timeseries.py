@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -349,6 +349,25 @@ def _peak_days(hours: _YearHours, max_peak_days: int | None = None) -> pd.DataFr
     )
 
 
+def _required(hours: _YearHours, required_days: Sequence[dt.date]) -> pd.DataFrame:
+    """The peak-day rows (``_peak_days``' columns) of the days a scenario requires."""
+    position = {day: i for i, day in enumerate(hours.dates)}
+    missing = sorted({str(day) for day in required_days if day not in position})
+    if missing:
+        first, last = min(hours.dates), max(hours.dates)
+        raise InputError(
+            f"build.required_days: {', '.join(missing)} not among the days drawn from "
+            f"({first} to {last}, days with every BA's load)"
+        )
+    days = sorted(set(required_days))
+    return pd.DataFrame({
+        "day": [position[day] for day in days],
+        "region": "all",
+        "reason": "required",
+        "shortfall_pct": 0.0,
+    })  # fmt: skip
+
+
 def _cluster_days(features: np.ndarray, bas: list[str], n_clusters: int) -> np.ndarray:
     """Medoid day (position in ``features``) standing for each day, by tsam.
 
@@ -385,15 +404,23 @@ def _assemble(
     n_typical_days: int | None,
     max_peak_days: int | None = None,
     year_days: Mapping[int, int] | None = None,
+    required_days: Sequence[dt.date] = (),
 ) -> RepresentativeDays:
     """Peak days whole, the rest clustered (or, with ``n_typical_days`` None or at least the
     number of the other days, every day its own period).
+
+    ``required_days`` are kept whole too, as peak days with the reason ``required`` (region
+    ``all``), beside the ones ``max_peak_days`` caps: the days a plan's hourly operation found
+    tight (the robust rounds, ``build.robust_day_rounds``). Each must be one of the days in
+    ``hours`` (complete, in the years drawn from), else an InputError names it.
 
     ``year_days`` (days drawn from several years): each year's number of days; the other days
     of each year are clustered into ``n_typical_days`` of that year, a year's complete days in
     ``hours`` stand for all of them (a day of year y weighs ``year_days[y] / complete days of
     y``), and a step's weight is the mean over the years (one average year)."""
     reasons = _peak_days(hours, max_peak_days)
+    if len(required_days):
+        reasons = pd.concat([reasons, _required(hours, required_days)], ignore_index=True)
     n_days = len(hours.dates)
     peak = np.zeros(n_days, dtype=bool)
     peak[reasons["day"].to_numpy()] = True
@@ -502,6 +529,7 @@ def representative_days(
     n_typical_days: int,
     record_years: tuple[int, int],
     max_peak_days: int | None = None,
+    required_days: Sequence[dt.date] = (),
 ) -> RepresentativeDays:
     """Peak-keeping representative days of ``year`` (UTC calendar days).
 
@@ -516,6 +544,7 @@ def representative_days(
         max_peak_days: at most this many peak days (None: every BA's own peak days); when
             the BAs' peak days are more, the fewest days that hold every BA's peaks within a
             tolerance (module docstring).
+        required_days: days of ``year`` kept whole as peak days besides (``_assemble``).
 
     Returns:
         The periods, steps, stranded power and load per BA and step, and the day map.
@@ -525,7 +554,7 @@ def representative_days(
     if max_peak_days is not None and max_peak_days < 2:
         raise InputError(f"max_peak_days must be at least 2, got {max_peak_days}")
     hours = _year_hours(load_mw, utc_offsets_h, year, record_years)
-    return _assemble(hours, n_typical_days, max_peak_days)
+    return _assemble(hours, n_typical_days, max_peak_days, required_days=required_days)
 
 
 def full_year(
@@ -650,6 +679,7 @@ def record_days(
     n_typical_days: int,
     record_years: tuple[int, int],
     max_peak_days: int | None = None,
+    required_days: Sequence[dt.date] = (),
 ) -> RecordDays:
     """Peak-keeping representative days drawn from every year of ``years`` at once (a plan that
     holds in each of them): the days of all the years are one pool, every year's own peak days
@@ -657,7 +687,8 @@ def record_days(
     within the tolerance that fits ``max_peak_days``), the other days of each year are clustered
     into ``n_typical_days`` days of that year (a cluster never mixes years, whose loads grew),
     and each step carries the hours it stands for in each year (``days.year_weights``); its
-    ``weight_h`` is their mean, one average year.
+    ``weight_h`` is their mean, one average year. ``required_days`` are kept whole besides
+    (``_assemble``).
 
     A BA's gaps of up to ``MAX_FILLED_GAP_HOURS`` in a year are filled from the day before; the
     days a BA still misses are not used, and the year's other days stand for them. A year with
@@ -699,7 +730,7 @@ def record_days(
             f"max_peak_days ({max_peak_days}) must be at least 2 per year drawn from "
             f"({2 * len(parts)} for {len(parts)} years): a day stands for peaks of its own year"
         )
-    days = _assemble(_concat_days(parts), n_typical_days, max_peak_days, year_days)
+    days = _assemble(_concat_days(parts), n_typical_days, max_peak_days, year_days, required_days)
     return RecordDays(days, table)
 
 
