@@ -202,6 +202,46 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_alternatives(args: argparse.Namespace) -> int:
+    from optimizer.alternatives import ALTERNATIVES_DIR, run_alternatives
+
+    try:
+        summary = run_alternatives(
+            args.run_dir,
+            slack_pct=args.slack_pct,
+            count=args.count,
+            top_sites=args.sites,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            time_limit_s=args.time_limit,
+            data_dir=_data_dir(args),
+            progress=None if args.quiet else print,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"dcsite: interrupted; {Path(args.run_dir) / ALTERNATIVES_DIR} is as it was",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    out = Path(args.run_dir) / ALTERNATIVES_DIR
+    counts = summary["verdicts"]["ba"]
+    print(
+        f"within {summary['slack_pct']:g} % of {summary['plan_cost_usd'] / 1e6:,.1f} M USD/yr: "
+        + ", ".join(f"{n} BAs {verdict}" for verdict, n in counts.items())
+        + f"; {summary['solves']} solves on {summary['workers']} worker(s) in "
+        f"{summary['seconds']:.0f} s"
+    )
+    for plan in summary["plans"]:
+        print(
+            f"{plan['name']}: {plan['cost_usd'] / 1e6:,.1f} M USD/yr "
+            f"({plan['cost_above_run_pct']:+.2f} %), {plan['campus_mw_moved']:,.0f} MW moved"
+        )
+    if summary["not_proven"]:
+        print(f"verdicts not proven in the time limit: {', '.join(summary['not_proven'])}")
+    print(f"wrote {out / 'ranges.csv'}, alternatives.geojson, ranges.png, plans/")
+    return 0
+
+
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from optimizer.batch.sensitivity import run_sensitivity
     from optimizer.export.tornado import value_text
@@ -314,6 +354,20 @@ def _threads(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text}: must be from 1 to {cores}, the number of cores of this machine"
         )
+    return value
+
+
+def _slack_pct(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text}: must be a percentage from 0 to 100, e.g. 2")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be 0 or more")
     return value
 
 
@@ -481,6 +535,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--quiet", action="store_true", help="no progress line, only the table")
     sens.set_defaults(func=_cmd_sensitivity)
+
+    alt = sub.add_parser(
+        "alternatives",
+        parents=[common],
+        help="near-optimal alternatives of a run: campus MW ranges per BA, different plans",
+    )
+    alt.add_argument("run_dir", help="run folder written by dcsite run (it records its scenario)")
+    alt.add_argument(
+        "--slack-pct",
+        type=_slack_pct,
+        default=2.0,
+        help="plans may cost this much above the run's plan, %% (default 2)",
+    )
+    alt.add_argument(
+        "--count", type=_count, default=4, help="maximally different plans to write (default 4)"
+    )
+    alt.add_argument(
+        "--sites", type=_count, default=10, help="largest sites of the run to range (default 10)"
+    )
+    alt.add_argument(
+        "--time-limit", type=_seconds, default=60.0, help="time limit of each solve, s (default 60)"
+    )
+    alt.add_argument(
+        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
+    )
+    alt.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
+    )
+    alt.add_argument("--quiet", action="store_true", help="no line per solve, only the result")
+    alt.set_defaults(func=_cmd_alternatives)
     return parser
 
 

@@ -1,6 +1,7 @@
 """What dcsite may write over: its own output folders, never a user's files.
 
-Every folder dcsite writes (a run folder, a batch, headroom or sensitivity folder) holds
+Every folder dcsite writes (a run folder, a batch, headroom or sensitivity folder, a run's
+``alternatives`` folder) holds
 :data:`MANIFEST_FILE`, which names the kind of folder and every file dcsite wrote into it. An
 output path given to a command (``--out``) may be
 
@@ -29,8 +30,8 @@ from optimizer.atomic import atomic_dir, atomic_path, leftover_pid, remove_lefto
 from optimizer.errors import InputError
 
 MANIFEST_FILE = "dcsite-output.json"
-Kind = Literal["run", "batch", "headroom", "sensitivity"]
-KINDS: tuple[str, ...] = ("run", "batch", "headroom", "sensitivity")
+Kind = Literal["run", "batch", "headroom", "sensitivity", "alternatives"]
+KINDS: tuple[str, ...] = ("run", "batch", "headroom", "sensitivity", "alternatives")
 PathLike = str | os.PathLike[str]
 
 

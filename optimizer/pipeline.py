@@ -82,6 +82,8 @@ class Prepared:
     again: Callable[[list[str]], Prepared] | None = None
     """the same source prepared again with these days (ISO dates) as ``build.required_days``
     (built scenarios: the robust rounds)"""
+    source: Source | None = None
+    """what the scenario was read or built from; its run folder records it (``scenario/``)"""
     info: dict[str, Any] = field(default_factory=dict)
     """keys the run's summary gains for a built scenario: ``build`` (key, id, seconds, reused),
     ``bas`` (BAs asked for and modelled, those left out with the reason, those whose seasonal
@@ -106,7 +108,8 @@ def prepare(
     started = time.perf_counter()
     if not source.built:
         scenario = load_scenario(source.path, source.overrides, source.override_files)
-        return Prepared(scenario, stage_seconds={"scenario load": time.perf_counter() - started})
+        stages = {"scenario load": time.perf_counter() - started}
+        return Prepared(scenario, source=source, stage_seconds=stages)
     config = source.config()
     build, record = cached_build(config, data_dir, cache_dir, full_year, say)
     if record["reused"]:
@@ -132,6 +135,7 @@ def prepare(
         tables=build.tables,
         stage_seconds=stages,
         again=again,
+        source=source,
         info={
             "build": record,
             "bas": ba_summary(build.tables["balancing_authorities"]),
@@ -188,8 +192,9 @@ def solve(
     the plan over every hour (``full_year`` in the summary) and in every year of the record
     (``weather_years``, with its tables ``weather_years`` and ``weather_year_bas``). The summary
     gains ``stages_seconds`` and what preparing recorded; the results carry the builder's
-    tables. With ``build.robust_day_rounds``, the robust rounds (module docstring): the results
-    are the last round's, with ``robust_rounds`` in the summary."""
+    tables and the source (recorded in the run folder). With ``build.robust_day_rounds``, the
+    robust rounds (module docstring): the results are the last round's, with ``robust_rounds``
+    in the summary (and the source of the last round, its required days among the overrides)."""
     say = progress or (lambda _msg: None)
     results = _solve_once(prepared, options, say)
     build = getattr(prepared.scenario.config, "build", None)
@@ -295,6 +300,7 @@ def _solve_once(prepared: Prepared, options: SolverOptions | None, say: Progress
     summary.update(prepared.info)
     results.timesteps = scenario.timesteps
     results.extras = {**prepared.tables, **results.extras}
+    results.source = prepared.source
     return results
 
 
@@ -306,7 +312,9 @@ def write_run(
     exports: bool = True,
 ) -> Path:
     """Write the run folder atomically (:meth:`Results.save`), with its GeoJSON layers, map and
-    plots unless ``exports`` is False; ``data_dir`` draws the map's states and BA polygons."""
+    plots unless ``exports`` is False; ``data_dir`` draws the map's states and BA polygons.
+    Results of a prepared source record it in the folder's ``scenario/``
+    (:meth:`optimizer.source.Source.record`)."""
     extras = (lambda folder: write_run_exports(folder, data_dir)) if exports else None
     return results.save(out_dir, extras=extras, protect=protect)
 

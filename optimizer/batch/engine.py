@@ -265,6 +265,10 @@ def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator
 CLOSE_TIMEOUT_S = 10
 """Seconds the client may take to close."""
 
+dask_client = _client
+"""The engine's Dask client (local worker processes, or a cluster by address), for other
+commands whose tasks run on the same engine (``dcsite alternatives``)."""
+
 
 def _stop_workers(cluster: Any) -> None:
     """Kill the local cluster's worker processes. A worker only writes run folders atomically,

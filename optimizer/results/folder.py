@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ from optimizer.errors import InputError
 from optimizer.outputs import output_dir, read_manifest, record_files
 
 SUMMARY_FILE = "summary.json"
+SCENARIO_DIR = "scenario"
+"""Where a run folder keeps the source it was solved from (``optimizer.source``)."""
 TABLES = ("sites", "metros", "assignments", "regions", "region_timesteps", "timesteps")
 """The CSV tables of every run folder (besides ``dispatch.parquet`` and ``summary.json``)."""
 PathLike = str | os.PathLike[str]
@@ -128,6 +131,11 @@ class Results:
     timesteps: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The scenario's time steps (``timestep, period, duration_h, weight_h``, ...), so that the
     run folder needs nothing outside it."""
+    source: Any = None
+    """The :class:`optimizer.source.Source` the run was solved from, or None (a scenario in
+    memory). :meth:`save` copies it into the folder's ``scenario/`` and records it in
+    ``summary.json`` (``scenario_source``), so the run can be rebuilt
+    (:func:`optimizer.source.recorded_source`)."""
 
     def save(
         self,
@@ -143,6 +151,8 @@ class Results:
         it is renamed into place, so a reader never sees a run without them.
         """
         with output_dir(out_dir, "run", protect) as tmp:
+            if self.source is not None:
+                self.summary["scenario_source"] = self.source.record(tmp / SCENARIO_DIR)
             (tmp / SUMMARY_FILE).write_text(json.dumps(self.summary, indent=2, default=_json))
             frames = {f"{name}.csv": getattr(self, name) for name in TABLES}
             frames.update({f"{name}.csv": table for name, table in self.extras.items()})
