@@ -55,6 +55,8 @@ WRITES = {
         "robustness/robust_vs_2024.png",
         "robustness/sensitivity/tornado.png",
         "robustness/sensitivity/campus_mw_by_ba.csv",
+        "robustness/plan-2024/alternatives/ranges.csv",
+        "robustness/plan-2024/alternatives/alternatives.geojson",
     ],
 }
 
@@ -115,6 +117,8 @@ print("DCSITE_CHECK " + json.dumps({
     "required_days": robust.summary["representative_days"].get("required_days", []),
     "sensitivity_dir": str(sensitivity.out_dir),
     "sensitivity_inputs": SENSITIVITY_INPUTS,
+    "slack_pct": SLACK_PCT,
+    "alternatives": alternatives,
 }))
 """,
 }
@@ -186,6 +190,17 @@ def _check_robustness(found: dict, data_dir: Path) -> None:
         for side in ("low", "high"):
             change = (runs.loc[f"{name}-{side}", "objective_usd"] - base) / 1e6
             assert row[f"{side}_change_musd_per_year"] == pytest.approx(change, abs=1e-6)
+    # alternatives: every BA with campus candidates ranged, each range holding the plan's own
+    # MW, every plan written within the slack of the run's cost
+    alternatives = found["alternatives"]
+    ranges = pd.read_csv(Path(found["plan_dir"]) / "alternatives" / "ranges.csv")
+    assert set(ranges.loc[ranges["kind"] == "ba", "name"]) >= {"ERCO", "SWPP"}
+    assert (ranges["least_campus_mw"] <= ranges["optimal_campus_mw"] + 1e-6).all()
+    assert (ranges["most_campus_mw"] >= ranges["optimal_campus_mw"] - 1e-6).all()
+    assert set(ranges["verdict"]) <= {"essential", "interchangeable", "avoidable"}
+    limit = alternatives["run_objective_usd"] * (1 + found["slack_pct"] / 100)
+    for plan in alternatives["plans"]:
+        assert plan["cost_usd"] <= limit * (1 + 1e-6), plan
 
 
 VERIFY = {
