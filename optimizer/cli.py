@@ -392,6 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    engine = _Parser(add_help=False)  # where the solves run: dcsite batch, sensitivity, ...
+    engine.add_argument(
+        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
+    )
+    engine.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
+    )
     overrides = _Parser(add_help=False)
     overrides.add_argument(
         "--set",
@@ -481,20 +491,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     batch = sub.add_parser(
         "batch",
-        parents=[common],
+        parents=[common, engine],
         help="run every variant of a sweep file, locally or on a Dask cluster",
     )
     batch.add_argument("sweep", help="sweep file (YAML): base scenario, variants, grid, seeds")
     batch.add_argument("--out", required=True, help="batch folder (runs/<variant>/, summary.*)")
-    batch.add_argument(
-        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
-    )
-    batch.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
-    )
     batch.add_argument(
         "--resume", action="store_true", help="skip variants already done for the same hash"
     )
@@ -503,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sens = sub.add_parser(
         "sensitivity",
-        parents=[common, overrides],
+        parents=[common, overrides, engine],
         help="what drives the answer: each key input low and high, one at a time (tornado)",
     )
     sens.add_argument(
@@ -522,15 +523,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="inputs and their low and high values (default: data/sensitivity/us-default.yaml)",
     )
     sens.add_argument(
-        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
-    )
-    sens.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
-    )
-    sens.add_argument(
         "--resume", action="store_true", help="skip runs already done for the same hash"
     )
     sens.add_argument("--quiet", action="store_true", help="no progress line, only the table")
@@ -538,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     alt = sub.add_parser(
         "alternatives",
-        parents=[common],
+        parents=[common, engine],
         help="near-optimal alternatives of a run: campus MW ranges per BA, different plans",
     )
     alt.add_argument("run_dir", help="run folder written by dcsite run (it records its scenario)")
@@ -556,15 +548,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alt.add_argument(
         "--time-limit", type=_seconds, default=60.0, help="time limit of each solve, s (default 60)"
-    )
-    alt.add_argument(
-        "--workers", type=_workers, default=None, help="local worker processes (default: cores)"
-    )
-    alt.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786",
     )
     alt.add_argument("--quiet", action="store_true", help="no line per solve, only the result")
     alt.set_defaults(func=_cmd_alternatives)

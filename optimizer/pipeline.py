@@ -124,8 +124,10 @@ def prepare(
     stages["assemble"] = time.perf_counter() - started
 
     def again(days: list[str]) -> Prepared:
-        required = f"build.required_days=[{', '.join(days)}]"
-        more = dataclasses.replace(source, overrides=(*source.overrides, required))
+        # one required_days override, the last: ``days`` hold the earlier rounds' and the user's
+        kept = [o for o in source.overrides if not o.strip().startswith(REQUIRED_DAYS + "=")]
+        required = f"{REQUIRED_DAYS}=[{', '.join(days)}]"
+        more = dataclasses.replace(source, overrides=(*kept, required))
         return prepare(more, data_dir, full_year, cache_dir, progress)
 
     return Prepared(
@@ -219,6 +221,7 @@ def solve(
     return results
 
 
+REQUIRED_DAYS = "build.required_days"
 ROUND_DAYS = 10
 """Days a robust round adds per year that curtails beyond its budget."""
 

@@ -216,8 +216,9 @@ def _write_manifest(out: Path, sweep: Sweep, batch_id: str) -> None:
 
 
 @contextlib.contextmanager
-def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator[Any]:
-    """A Dask client: of the cluster at ``scheduler``, else of a local cluster of processes."""
+def dask_client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator[Any]:
+    """A Dask client: of the cluster at ``scheduler``, else of a local cluster of processes.
+    Every command whose tasks run on the engine uses it (batch, sensitivity, alternatives)."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -264,10 +265,6 @@ def _client(workers: int | None, scheduler: str | None, n_jobs: int) -> Iterator
 
 CLOSE_TIMEOUT_S = 10
 """Seconds the client may take to close."""
-
-dask_client = _client
-"""The engine's Dask client (local worker processes, or a cluster by address), for other
-commands whose tasks run on the same engine (``dcsite alternatives``)."""
 
 
 def _stop_workers(cluster: Any) -> None:
@@ -454,7 +451,7 @@ def run_sweep(
         _write_manifest(out, spec, batch_id)
         _remove_leftovers(runs)
         try:
-            with _client(workers, scheduler, len(jobs)) as client:
+            with dask_client(workers, scheduler, len(jobs)) as client:
                 display.started = time.monotonic()
                 _execute(client, jobs, batch_id, display)
         except BaseException:
