@@ -547,7 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--sites", type=_count, default=10, help="largest sites of the run to range (default 10)"
     )
     alt.add_argument(
-        "--time-limit", type=_seconds, default=60.0, help="time limit of each solve, s (default 60)"
+        "--time-limit",
+        type=_seconds,
+        default=60.0,
+        help="time limit of each range search, s (default 60)",
     )
     alt.add_argument("--quiet", action="store_true", help="no line per solve, only the result")
     alt.set_defaults(func=_cmd_alternatives)

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.alternatives.outputs import plot_ranges, write_geojson
-from optimizer.alternatives.problem import ZERO_MW, Objective
+from optimizer.alternatives.problem import ZERO_MW, Objective, plan_key
 from optimizer.alternatives.ranges import VERDICTS, Entity, Ranges, entities
 from optimizer.alternatives.worker import AlternativesJob, solve_task
 from optimizer.errors import InputError
@@ -107,7 +107,7 @@ def _drive(
     job: AlternativesJob,
     items: list[Entity],
     ranges: Ranges,
-    plan_sites: set[str],
+    optimal: dict[str, float],
     count: int,
     plans_dir: Path,
     say: Say,
@@ -118,7 +118,8 @@ def _drive(
     records: list[dict] = []
     plans: list[dict] = []
     in_flight: dict[Any, Objective] = {}
-    avoided = set(plan_sites)
+    avoided = set(optimal)
+    chain = [plan_key(optimal)]  # the plans a Hop-Skip-Jump step must differ from
     chain_busy = False
     steps = 0  # Hop-Skip-Jump steps started
     skipped = 0
@@ -129,7 +130,8 @@ def _drive(
         if not chain_busy and steps < count:
             chain_busy, steps = True, steps + 1
             name = f"alt-{steps}"
-            return Objective(f"plan:{name}", tuple(sorted(avoided))), str(plans_dir / name)
+            objective = Objective(f"plan:{name}", tuple(sorted(avoided)), exclude=tuple(chain))
+            return objective, str(plans_dir / name)
         while queue:
             objective = queue.popleft()
             if not objective.maximise and not ranges.needs_min(keys[objective.task]):
@@ -161,6 +163,7 @@ def _drive(
                 if rec["plan"] is not None:
                     ranges.add_plan(found.campus_mw)
                     avoided |= set(found.campus_mw)
+                    chain.append(plan_key(found.campus_mw))
                     plans.append({**rec["plan"], "campus_mw": found.campus_mw})
             else:
                 ranges.add_found(keys[objective.task], objective.maximise, found)
@@ -218,7 +221,7 @@ def run_alternatives(
         top_sites: the largest sites of the run whose range is found besides the BAs'.
         workers: local worker processes (default: the cores); 0 runs in this process.
         scheduler: a Dask scheduler's address to run on instead of local workers.
-        time_limit_s: time limit of each solve, s.
+        time_limit_s: time limit of each objective's search (its LPs), s.
         data_dir: the public data mirror the run was built from (built scenarios).
         exports: write maps and plots into each plan's run folder.
         progress: called with a line per solve (default: silent).
@@ -255,7 +258,7 @@ def run_alternatives(
         plans_dir.mkdir()
         if workers == 0 and scheduler is None:
             records, plans = _drive(
-                _InProcess(), job, items, ranges, set(optimal), count, plans_dir, say
+                _InProcess(), job, items, ranges, optimal, count, plans_dir, say
             )
             n_workers = 0
         else:
@@ -267,7 +270,7 @@ def run_alternatives(
                 say(f"{n_workers} worker(s); each builds the model once")
                 executor = _Dask(client, n_workers)
                 records, plans = _drive(
-                    executor, job, items, ranges, set(optimal), count, plans_dir, say
+                    executor, job, items, ranges, optimal, count, plans_dir, say
                 )
         table = ranges.table()
         table.to_csv(tmp / "ranges.csv", index=False)
@@ -310,6 +313,8 @@ def _summary(
         "solves": len(records),
         "solves_by_status": {s: sum(r["status"] == s for r in records) for s in statuses},
         "solve_seconds": sum(r["seconds"] for r in solved),
+        "lp_solves": sum(r["lp_solves"] for r in records),
+        "searches_at_lp_optimum": sum(bool(r["lp_optimum"]) for r in records),
         "setup_seconds": [r["setup_seconds"] for r in records if r["setup_seconds"]],
         "highest_cost_usd": max((r["cost_usd"] for r in records), default=None),
         "verdicts": {
