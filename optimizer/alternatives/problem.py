@@ -392,18 +392,19 @@ class NearOptimal:
         target = max(self.built.data.training_target_mw, g)
         price = max(limit - lo.cost_usd, 1.0) / target
         status, optimum, solves = "", False, 0
-        for solves in range(1, MAX_PRICES + 1):  # noqa: B007 (solves counts the LPs after)
+        while solves < MAX_PRICES:
             left = time_limit_s - (time.perf_counter() - started)
             floor = -highspy.kHighsInf if bound is None else bound - 1e-9 * max(1.0, abs(bound))
             point = self._at_price(f, price, floor, max(left, 0.1))
             if isinstance(point, str):
-                status, solves = point, solves - 1
+                status = point
                 break
+            solves += 1
             lagrangian = point.value + (point.cost_usd - limit) / price
             bound = lagrangian if bound is None else max(bound, lagrangian)
             if point.cost_usd <= limit:
                 lo = point
-                inside.insert(0, point)
+                inside = [point, *inside][:ROUNDED_POINTS]
                 sides.append("lo")
             else:
                 hi = point
@@ -414,9 +415,9 @@ class NearOptimal:
             if upper - bound <= LP_TOL_SHARE * g:
                 optimum = True
                 break
+            # the best plan known is optimal, or more LPs would not move the bound past a block
             if self._proves(bound, known) or self._proves(bound, upper):
-                break  # the best plan known is optimal, or more LPs would not move the bound
-                # past a block
+                break
             if time.perf_counter() - started >= time_limit_s:
                 status = "kTimeLimit"
                 break
@@ -426,7 +427,7 @@ class NearOptimal:
                 price = 0.5 * (lo.price + hi.price)
             else:
                 price = (hi.cost_usd - lo.cost_usd) / (lo.value - hi.value)
-        points = inside[:ROUNDED_POINTS]
+        points = inside
         if hi is not None:
             theta = (limit - lo.cost_usd) / (hi.cost_usd - lo.cost_usd)
             x = lo.x + theta * (hi.x - lo.x)

@@ -6,8 +6,9 @@ workers free up so that what is already known is not solved again:
 
 1. the Hop-Skip-Jump chain first, one plan at a time (plan i minimises the campus MW at every
    site the run's plan or the plans before it use), each written as a run folder in
-   ``plans/alt-i/``; a step that finds no new plan within the slack (its LP stopped by the time
-   limit, or no rounding within the slack) writes none, and the next step avoids the same sites;
+   ``plans/alt-i/``; a step that finds no new plan within the slack (its search stopped by the
+   time limit, no rounding within the slack, or only plans the run or an earlier step already
+   has) writes none, and the next step avoids the same sites;
 2. the maximisations, of every BA and then of the ``top_sites`` largest sites of the run;
 3. the minimisations, of the BAs and sites the run's plan builds in, each only if no plan found
    so far leaves it empty (that plan already proves least = 0).
