@@ -66,8 +66,10 @@ def write_geojson(
 
 
 def plot_ranges(ranges: pd.DataFrame, slack_pct: float, path: str | os.PathLike[str]) -> None:
-    """Write ``ranges.png``: the BAs that some near-optimal plan builds in, least to most."""
-    bas = ranges[(ranges["kind"] == "ba") & (ranges["most_campus_mw"] > 0)]
+    """Write ``ranges.png``: the BAs that some near-optimal plan builds in, or whose verdict
+    (avoidable) the bound leaves open (drawn as the bound's line alone), least to most."""
+    shown = (ranges["most_campus_mw"] > 0) | ~ranges["verdict_proven"].astype(bool)
+    bas = ranges[(ranges["kind"] == "ba") & shown]
     bas = bas.sort_values(["most_campus_mw", "name"], ascending=[True, False])
     height = max(2.5, 0.28 * len(bas) + 1.2)
     fig, ax = plt.subplots(figsize=(8, height))
