@@ -43,7 +43,7 @@ from optimizer.inputs import registry as reg
 from optimizer.model import BuiltModel, build_model
 from optimizer.results.collect import Results, collect_results
 from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve.highs import SolverOptions, load_values, to_matrix
+from optimizer.solve.highs import MatrixModel, SolveResult, SolverOptions, load_values, to_matrix
 from optimizer.solve.infeasibility import describe_violations, explain_infeasibility
 from optimizer.solve.plan import solve_plan
 from optimizer.source import Source
@@ -157,6 +157,25 @@ def prepare(
     )
 
 
+def collect_run(
+    built: BuiltModel, matrix: MatrixModel, result: SolveResult, scenario: Scenario
+) -> Results:
+    """The results of a solve as a run folder holds them: the solution loaded into the model
+    and read back, with the scenario's name, source, hash and the package versions, and its
+    time steps (``dcsite run``, and each plan ``dcsite alternatives`` writes)."""
+    info = {
+        "name": scenario.config.name,
+        "source": str(scenario.source),
+        "hash": scenario.hash(),
+        "versions": _versions(),
+    }
+    if result.has_solution:
+        load_values(matrix, result.x)
+    results = collect_results(built, matrix, result, scenario, info)
+    results.timesteps = scenario.timesteps
+    return results
+
+
 def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Results, BuiltModel]:
     say(f"building model for scenario {scenario.config.name} ...")
     built = build_model(scenario)
@@ -170,15 +189,7 @@ def _run(scenario: Scenario, options: SolverOptions, say: Progress) -> tuple[Res
     say(f"solving (time limit {options.time_limit_s:g} s, gap {options.mip_gap_pct:g} %) ...")
     result = solve_plan(built, matrix, options, say)
     say(f"{result.status} after {result.solve_seconds:.2f} s ({result.highs_status})")
-    info = {
-        "name": scenario.config.name,
-        "source": str(scenario.source),
-        "hash": scenario.hash(),
-        "versions": _versions(),
-    }
-    if result.has_solution:
-        load_values(matrix, result.x)
-    results = collect_results(built, matrix, result, scenario, info)
+    results = collect_run(built, matrix, result, scenario)
     if result.status == "infeasible":
         say("infeasible: looking for the limits that conflict ...")
         violations = explain_infeasibility(matrix, options, built.parts.limits())
@@ -301,7 +312,6 @@ def _solve_once(prepared: Prepared, options: SolverOptions | None, say: Progress
         )
     summary["stages_seconds"] = stages
     summary.update(prepared.info)
-    results.timesteps = scenario.timesteps
     results.extras = {**prepared.tables, **results.extras}
     results.source = prepared.source
     return results

@@ -42,7 +42,7 @@ from optimizer.model import build_model
 from optimizer.outputs import OutputError, read_manifest
 from optimizer.pipeline import prepare, run_scenario, solve, write_run
 from optimizer.results.folder import read_table
-from optimizer.scenario import load_scenario
+from optimizer.scenario import SCENARIO_FILE, load_scenario
 from optimizer.solve.highs import SolverOptions, solve_matrix, to_matrix
 from optimizer.source import Source, recorded_source
 
@@ -154,6 +154,9 @@ def test_alternatives_within_the_slack(run_dir: Path) -> None:
         assert sum(summary["objective_breakdown_usd"].values()) == pytest.approx(cost_usd)
         assert cost_usd <= (1 + slack_pct / 100) * OPTIMUM_USD * (1 + 1e-9)
         assert read_manifest(plan)["kind"] == "run"
+        # each plan records the run's scenario, so it can be ranged in turn
+        recorded = recorded_source(plan).path / SCENARIO_FILE
+        assert recorded.read_bytes() == (recorded_source(run_dir).path / SCENARIO_FILE).read_bytes()
     # alt-1 avoids E and the optimum's A or B: E 100 + A + B or E 100 + C + the other one
     # exceed 30 %, so its least is 200 MW there: E 200 and the other of A and B (the tie)
     optimum = read_table(run_dir, "sites").set_index("site")["campus_mw"]

@@ -156,12 +156,9 @@ class Found:
 
 def _fitting_blocks(built: BuiltModel, matrix: MatrixModel) -> dict[str, dict[int, int]]:
     """Column of ``build_campus[s, k]`` per campus site and block."""
-    component = built.parts.siting.build_campus
     out: dict[str, dict[int, int]] = {}
-    for i, var in enumerate(matrix.columns):
-        if var.parent_component() is component:
-            s, k = var.index()
-            out.setdefault(s, {})[k] = i
+    for (s, k), i in matrix.columns_of(built.parts.siting.build_campus).items():
+        out.setdefault(s, {})[k] = i
     return out
 
 
@@ -195,10 +192,8 @@ def plan_of_run(
         mw, count = float(table.at[s, "campus_mw"]), int(table.at[s, "campuses"])
         for k, n in _blocks_for(mw, count, sizes, s).items():
             x[blocks[k]] = n
-    modules = built.parts.siting.edge_modules
-    for i, var in enumerate(matrix.columns):
-        if var.parent_component() is modules:
-            x[i] = int(table.at[var.index(), "edge_modules"])
+    for s, i in matrix.columns_of(built.parts.siting.edge_modules).items():
+        x[i] = int(table.at[s, "edge_modules"])
     lp_options = dataclasses.replace(options, time_limit_s=max(options.time_limit_s, 600.0))
     fixed = solve_fixed(matrix, x, lp_options)
     if fixed.x is None or fixed.objective_usd is None:
@@ -306,7 +301,7 @@ class NearOptimal:
         if self.integers.size:
             fixed.changeColsIntegrality(self.integers.size, self.integers, continuous)
         self.fixed = fixed
-        blocks = _fitting_blocks(built, matrix)
+        self.blocks = blocks = _fitting_blocks(built, matrix)
         self.campus_cols = np.array(
             sorted(i for cols in blocks.values() for i in cols.values()), dtype=np.int64
         )
@@ -448,10 +443,9 @@ class NearOptimal:
         d = self.built.data
         if any(d.count[s] != 1 for s in self.site_columns):
             return None
-        blocks = _fitting_blocks(self.built, self.matrix)
         chosen: dict[str, int] = {}
         remainder: dict[str, tuple[float, int]] = {}
-        for s, cols in blocks.items():
+        for s, cols in self.blocks.items():
             m = float(sum(d.block_mw[k] * x_relaxed[i] for k, i in cols.items()))
             below = [k for k in cols if d.block_mw[k] <= m + 1e-6]
             if below:
@@ -475,9 +469,8 @@ class NearOptimal:
         """The campuses ``rounded``, the run's edge modules, the rest re-optimised for cost."""
         x = self.plan_x.copy()
         x[self.campus_cols] = 0.0
-        cols = _fitting_blocks(self.built, self.matrix)
         for (s, k), count in rounded.items():
-            x[cols[s][k]] = count
+            x[self.blocks[s][k]] = count
         values = np.round(x[self.integers])
         h = self.fixed
         _time_limit(h, time_limit_s)

@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.alternatives.outputs import plot_ranges, write_geojson
-from optimizer.alternatives.problem import ZERO_MW, Objective, plan_key
+from optimizer.alternatives.problem import ZERO_MW, Found, Objective, plan_key
 from optimizer.alternatives.ranges import VERDICTS, Entity, Ranges, entities
 from optimizer.alternatives.worker import AlternativesJob, solve_task
 from optimizer.errors import InputError
@@ -155,8 +155,6 @@ def _drive(
             objective = in_flight.pop(future)
             rec = future.result()
             records.append(rec)
-            from optimizer.alternatives.problem import Found
-
             found = Found(**{k: rec[k] for k in Found.__dataclass_fields__ if k != "x"})
             ranges.granularity_mw = rec["granularity_mw"]
             if objective.task.startswith("plan:"):

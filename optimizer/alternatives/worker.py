@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.alternatives.problem import NearOptimal, Objective, check_plan_cost, plan_of_run
-from optimizer.solve.highs import SolveResult, SolverOptions, load_values, solve_fixed
+from optimizer.solve.highs import SolveResult, SolverOptions, solve_fixed
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,11 @@ def _write_plan(
     job: AlternativesJob, state: _State, x: Any, out_dir: str, info: dict[str, Any]
 ) -> dict[str, Any]:
     """Write plan ``x`` as a run folder: its integers fixed, the LP solved again for its exact
-    cost and duals, the tables read back as ``dcsite run`` reads them."""
-    from optimizer.pipeline import _versions, write_run
-    from optimizer.results.collect import collect_results
+    cost and duals, the tables read back as ``dcsite run`` reads them, and the run's scenario
+    recorded (so ``dcsite alternatives`` runs on a plan too)."""
+    from optimizer.pipeline import collect_run, write_run
 
-    matrix, built, scenario = state.matrix, state.built, state.prepared.scenario
+    matrix, built = state.matrix, state.built
     started = time.perf_counter()
     options = SolverOptions(time_limit_s=max(job.time_limit_s, 600.0), threads=job.threads)
     fixed = solve_fixed(matrix, x, options)
@@ -100,15 +100,8 @@ def _write_plan(
         row_dual=fixed.row_dual,
         notes=[f"near-optimal alternative {info['name']} within {job.slack_pct:g} % of the run"],
     )
-    load_values(matrix, fixed.x)
-    scenario_info = {
-        "name": scenario.config.name,
-        "source": str(scenario.source),
-        "hash": scenario.hash(),
-        "versions": _versions(),
-    }
-    results = collect_results(built, matrix, result, scenario, scenario_info)
-    results.timesteps = scenario.timesteps
+    results = collect_run(built, matrix, result, state.prepared.scenario)
+    results.source = state.prepared.source  # the plan's folder records the run's scenario
     results.summary["alternative"] = {
         **info,
         "cost_usd": fixed.objective_usd,

@@ -75,19 +75,11 @@ def relaxation(
     return float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value)
 
 
-def _columns(matrix: MatrixModel, component: pyo.Var) -> dict:
-    return {
-        var.index(): i
-        for i, var in enumerate(matrix.columns)
-        if var.parent_component() is component
-    }
-
-
 def round_campuses(matrix: MatrixModel, built: BuiltModel, x: np.ndarray) -> dict[tuple, int]:
     """Integer campus blocks from relaxed ones: floors, then the largest remainders (in MW)
     until the target is met, then the smallest block at the roomiest site if still short."""
     d = built.data
-    cols = _columns(matrix, built.parts.siting.build_campus)
+    cols = matrix.columns_of(built.parts.siting.build_campus)
     n = {key: math.floor(x[i] + EPS) for key, i in cols.items()}
     used = {s: 0 for s in d.campus_sites}
     for (s, _), v in n.items():
@@ -220,11 +212,11 @@ def warm_start(
     if x_lp is None:
         return WarmStart(None, None, None, 0, time.perf_counter() - started)
     x = x_lp.copy()
-    campus_cols = _columns(matrix, p.siting.build_campus)
+    campus_cols = matrix.columns_of(p.siting.build_campus)
     for key, v in round_campuses(matrix, built, x_lp).items():
         x[campus_cols[key]] = v
-    module_cols = _columns(matrix, p.siting.edge_modules)
-    served_cols = _columns(matrix, p.demand.served_mw)
+    module_cols = matrix.columns_of(p.siting.edge_modules)
+    served_cols = matrix.columns_of(p.demand.served_mw)
     peak_load = {s: 0.0 for s in module_cols}  # first guess: the relaxed coincident peak, up
     for s, t in peak_steps(d, list(module_cols)):
         load = sum(

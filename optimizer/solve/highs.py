@@ -48,6 +48,20 @@ class MatrixModel:
     integer_columns: np.ndarray
     objective_offset: float
     handoff_seconds: float
+    _by_component: dict = field(default_factory=dict, repr=False)
+
+    def columns_of(self, component: pyo.Var) -> dict:
+        """Column position of each index of the variable ``component`` (found once, then
+        kept: the columns of a compiled model do not change)."""
+        found = self._by_component.get(component.name)
+        if found is None:
+            found = {
+                var.index(): i
+                for i, var in enumerate(self.columns)
+                if var.parent_component() is component
+            }
+            self._by_component[component.name] = found
+        return found
 
     @property
     def shape(self) -> dict[str, int]:
